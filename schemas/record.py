@@ -1,0 +1,108 @@
+"""The archived document record (`record.json`), schema version 1.
+
+Downstream systems read these; change them only by adding optional fields (minor) or by a new
+`schema_version` major with a new schema file. `python -m schemas` rewrites the JSON Schema file;
+a test fails when the committed file and this model disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+METADATA_FIELDS = (
+    "document_type", "document_type_code", "number", "symbol", "number_symbol", "issued_place",
+    "issued_date", "parent_agency", "issuing_agency", "summary", "signer_title", "signer_name",
+    "citizen_ids", "dossier_codes", "procedure_codes",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Model):
+    filename: str = Field(description="Input file name as received (NFC), without folders.")
+    dossier_path: str | None = Field(None, description="Dossier folder the file came from, if any.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(ge=0)
+    media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png.")
+    page_count: int = Field(ge=0)
+
+
+class Page(_Model):
+    number: int = Field(ge=1, description="1-based page number in the input.")
+    method: Literal["text_layer", "ocr"]
+    rotation: int = Field(0, description="Degrees the page was turned clockwise to be upright (0/90/180/270).")
+    skew_degrees: float = Field(0.0, description="Skew measured and corrected before OCR.")
+    mean_confidence: float | None = Field(None, ge=0, le=100, description="Mean Tesseract word confidence.")
+    chars: int = Field(ge=0, description="Characters of text on the page.")
+    dpi: int | None = Field(None, description="Resolution of the page image used for OCR.")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Metadata(_Model):
+    document_type: str | None = Field(None, description="Tên loại văn bản, sentence case; 'Công văn' when none printed.")
+    document_type_code: str | None = Field(None, description="Type symbol from Decree 30/2020 Appendix III, e.g. QĐ.")
+    number: str | None = Field(None, description="Số, as printed (leading zero kept), e.g. '05'.")
+    symbol: str | None = Field(None, description="Ký hiệu, e.g. 'QĐ-UBND'.")
+    number_symbol: str | None = Field(None, description="e.g. '12/2024/QĐ-UBND'.")
+    issued_place: str | None = None
+    issued_date: str | None = Field(None, description="ISO 8601 date (YYYY-MM-DD).")
+    parent_agency: str | None = Field(None, description="Cơ quan chủ quản (upper line of a two-level header).")
+    issuing_agency: str | None = Field(None, description="Cơ quan ban hành.")
+    summary: str | None = Field(None, description="Trích yếu as printed ('V/v …' kept for công văn).")
+    signer_title: str | None = Field(None, description="All title lines joined, e.g. 'KT. CHỦ TỊCH PHÓ CHỦ TỊCH'.")
+    signer_name: str | None = None
+    citizen_ids: list[str] = Field(default_factory=list, description="Valid 12-digit CCCD and 9-digit CMND numbers.")
+    dossier_codes: list[str] = Field(default_factory=list, description="Mã hồ sơ found in the text.")
+    procedure_codes: list[str] = Field(default_factory=list, description="Mã thủ tục hành chính found in the text.")
+
+
+class Evidence(_Model):
+    page: int = Field(ge=1)
+    bbox: tuple[float, float, float, float] = Field(
+        description="x0, top, x1, bottom in PDF points from the page's top-left corner.")
+    confidence: float = Field(ge=0, le=1)
+    source: str | None = Field(None, description="How the value was read, e.g. 'ocr', 'text_layer', 'zone_ocr'.")
+
+
+class Review(_Model):
+    needed: bool = False
+    fields: list[str] = Field(default_factory=list, description="Metadata keys a person must check.")
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Artifacts(_Model):
+    original: str = Field(description="Archive key of the original bytes.")
+    searchable_pdf: str | None = Field(None, description="Archive key of the two-layer PDF/A.")
+    text: str = Field(description="Archive key of the UTF-8 NFC full text.")
+
+
+class Engine(_Model):
+    name: Literal["tesseract"] = "tesseract"
+    version: str | None = None
+    language: str
+    model_path: str | None = Field(None, description="Tessdata folder used.")
+
+
+class Record(_Model):
+    """One archived document. Written last: its presence is the commit point."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    document_id: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 hex of the original bytes.")
+    dossier_id: str | None = Field(None, description="Hồ sơ id (the inbox folder name), or null.")
+    source: Source
+    pages: list[Page]
+    metadata: Metadata
+    evidence: dict[str, Evidence] = Field(default_factory=dict)
+    review: Review = Field(default_factory=Review)
+    artifacts: Artifacts
+    processed_at: datetime
+    pipeline_version: str
+    engine: Engine
+    warnings: list[str] = Field(default_factory=list)
