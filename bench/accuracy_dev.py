@@ -1,0 +1,43 @@
+"""Fast extraction-only accuracy loop on the real-dev set (pages cached by `bench/devcache.py`).
+
+usage: python bench/accuracy_dev.py [--no-zone] [--out bench/results/records_dev.jsonl]
+Runs `pipeline.extract.extract` on each cached document, writes one record line per document
+({"source": {"filename"}, "metadata", "review"}) and scores it with the shared `score.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from devcache import DEV, cache_pdf, load  # noqa: E402
+
+from pipeline.extract import extract  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else ROOT / "bench" / "results" / "records_dev.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with out.open("w", encoding="utf-8") as f:
+        for pdf in sorted(DEV.glob("*.pdf")):
+            cache_pdf(pdf)
+            ex = extract(load(pdf.stem), zone_ocr="--no-zone" not in argv)
+            rec = {"source": {"filename": pdf.name}, "metadata": ex.metadata.model_dump(),
+                   "review": ex.review.model_dump(),
+                   "evidence": {k: v.model_dump() for k, v in ex.evidence.items()}}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(f"extracted in {time.monotonic() - started:.1f} s -> {out}")
+    score = DEV.parent / "score.py"
+    return subprocess.call([sys.executable, str(score), str(DEV / "truth.jsonl"), str(out)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

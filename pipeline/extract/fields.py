@@ -1,0 +1,353 @@
+"""Assemble the header fields with confidence and evidence from the located zones.
+
+Confidence starts from Tesseract's word confidences (1.0 for a text layer) and is raised by agreement
+(vocabulary snap, a second zone read, type name vs symbol, symbol vs agency) and lowered by doubt.
+Number and day are often handwritten: they are kept only when two independent reads agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.extract import header as hdr
+from pipeline.extract import parsers, signer, vocab
+from pipeline.extract.zones import Segment, is_blank, zone_ocr
+from pipeline.models import BBox, Line, PageText, Word, union_bbox
+from pipeline.text import new_tone_placement
+
+REVIEW_BELOW = 0.8
+HANDWRITING_OK = 0.9  # number/day: a single read must be at least this sure
+
+
+@dataclass
+class Field:
+    value: object = None
+    confidence: float = 0.0
+    page: int | None = None
+    bbox: BBox | None = None
+    source: str = "ocr"
+    reason: str = ""
+
+
+def _conf(words: list[Word] | tuple[Word, ...]) -> float:
+    return min((w.confidence for w in words), default=0.0) / 100.0
+
+
+def _src(page: PageText) -> str:
+    return "text_layer" if page.method == "text_layer" else "ocr"
+
+
+def _at(seg: Segment, page: PageText, value: object, conf: float, reason: str = "", source: str = "") -> Field:
+    return Field(value, conf, seg.page, seg.bbox, source or _src(page), reason)
+
+
+def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | None = None,
+             timeout: float = 60, zone: bool = True) -> dict[str, Field]:
+    kw = {"language": language, "tessdata": tessdata, "timeout": timeout}
+    out: dict[str, Field] = {}
+    first = next((p for p in pages if not is_blank(p)), pages[0] if pages else None)
+    if first is None:
+        return out
+    h = hdr.locate(first)
+    _agency(h, out)
+    _number(h, out, zone, kw)
+    _place_date(h, out, zone, kw)
+    _type(h, out)
+    _summary(h, out, zone, kw)
+    _signer(pages, h, out, zone, kw)
+    _identifiers(pages, out)
+    _cross_checks(pages, out)
+    return out
+
+
+# -- agency ---------------------------------------------------------------------------------------
+
+def _agency(h: hdr.Header, out: dict[str, Field]) -> None:
+    groups = hdr.agency_groups(h.agency)
+    if not groups:
+        out["issuing_agency"] = Field(reason="agency block not found")
+        return
+    fixed = []
+    for g in groups:
+        text, score = vocab.fix_agency(" ".join(s.text for s in g))
+        ocr = min(s.confidence for s in g)
+        conf = max(ocr, score) if score >= 0.95 else min(ocr, max(score, 0.85))
+        fixed.append((text, conf, union_bbox(s.bbox for s in g), g[0].page))
+    text, conf, box, page = fixed[-1]
+    out["issuing_agency"] = Field(text, conf, page, box, _src(h.page))
+    if len(fixed) > 1:
+        ptext = " ".join(f[0] for f in fixed[:-1])
+        pconf = min(f[1] for f in fixed[:-1])
+        out["parent_agency"] = Field(ptext, pconf, fixed[0][3], union_bbox(f[2] for f in fixed[:-1]), _src(h.page))
+
+
+def abbreviation(agency: str) -> str:
+    """'ỦY BAN NHÂN DÂN TỈNH X' → 'UBND'; 'BAN CHỈ ĐẠO 138' → 'BCĐ138' (symbol's agency part)."""
+    words = agency.split()
+    for i, w in enumerate(words):
+        if vocab.key(w) in {vocab.key(x) for x in vocab.LEVELS if " " not in x} | {"THANH"} and i > 0:
+            words = words[:i]
+            break
+    return "".join(w if w.isdigit() else w[0] for w in words if w)
+
+
+# -- number and symbol --------------------------------------------------------------------------
+
+def _number_words(seg: Segment) -> tuple[list[Word], Word | None, Word | None]:
+    """(words between 'Số:' and the symbol, the 'Số' word, the word holding the first '/')."""
+    words = list(seg.line.words)
+    so = words[0] if words and parsers.clean(words[0].text)[:1] in "SsŞ" else None
+    rest = words[1:] if so else words
+    between: list[Word] = []
+    slash = None
+    for w in rest:
+        if "/" in w.text or "⁄" in w.text:
+            slash = w
+            if re.match(r"^\d", w.text):
+                between.append(w)
+            break
+        between.append(w)
+    return between, so, slash
+
+
+def _digits_zone(page: PageText, box: BBox, kw: dict[str, object]) -> str | None:
+    lines = zone_ocr(page, box, psm=7, red=True, blue=False, scale=1.5, whitelist="0123456789", **kw)  # type: ignore[arg-type]
+    if not lines:
+        return None
+    words = [w for ln in lines for w in ln.words]
+    digits = "".join(re.sub(r"\D", "", w.text) for w in words)
+    return digits if digits and _conf(words) >= 0.5 else None
+
+
+def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
+    seg = h.number
+    if seg is None:
+        out["number"] = Field(reason="number line not found")
+        out["symbol"] = Field(reason="number line not found")
+        return
+    ns = parsers.parse_number_line(seg.text)
+    if ns is None:
+        out["number"] = Field(reason="number line unreadable")
+        return
+    between, so, slash = _number_words(seg)
+    sym_words = [slash] if slash else list(seg.line.words[-1:])
+    sym_conf = _conf(sym_words)
+    if ns.symbol:
+        if sym_conf < 0.9 and zone and h.page.method == "ocr":
+            again = zone_ocr(h.page, _pad(seg.bbox, 3, 4), psm=7, red=True, blue=True, scale=1.5, **kw)  # type: ignore[arg-type]
+            parsed = parsers.parse_number_line(" ".join(ln.text for ln in again)) if again else None
+            if parsed and parsed.symbol == ns.symbol:
+                sym_conf = max(sym_conf, 0.9)
+        out["symbol"] = _at(seg, h.page, ns.symbol, sym_conf)
+    else:
+        out["symbol"] = Field(reason="symbol unreadable")
+
+    num_conf = _conf(between) if between else 0.0
+    number = ns.number
+    if h.page.method == "text_layer":
+        if not number:
+            out["number"] = Field(reason="number not printed in the text layer (inserted by the signing system?)")
+        else:
+            out["number"] = _at(seg, h.page, number, num_conf)
+        return
+    if number and num_conf >= 0.98:
+        out["number"] = _at(seg, h.page, number, num_conf)
+        return
+    second = None
+    if zone and so is not None and slash is not None:
+        height = seg.bbox[3] - seg.bbox[1]
+        box = (so.bbox[2] + 1, seg.bbox[1] - 0.5 * height, slash.bbox[0] + 3, seg.bbox[3] + 0.5 * height)
+        second = _digits_zone(h.page, box, kw)
+    if number and second == number and num_conf >= 0.5:
+        out["number"] = _at(seg, h.page, number, max(num_conf, 0.85), source="zone_ocr")
+    elif number and num_conf >= HANDWRITING_OK and second is None:
+        out["number"] = _at(seg, h.page, number, num_conf)
+    else:
+        out["number"] = Field(None, num_conf, seg.page, seg.bbox, reason="number handwritten or unclear")
+
+
+def _pad(b: BBox, dx: float, dy: float) -> BBox:
+    return (b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy)
+
+
+# -- place and date -----------------------------------------------------------------------------
+
+def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
+    seg = h.place_date
+    if seg is None:
+        out["issued_date"] = Field(reason="place-date line not found")
+        out["issued_place"] = Field(reason="place-date line not found")
+        return
+    pd = parsers.parse_place_date(seg.text)
+    if pd is None:
+        return
+    words = list(seg.line.words)
+    keys = [parsers.strip_accents(w.text).lower() for w in words]
+    i_ngay = next((i for i, k in enumerate(keys) if k.startswith("ngay") or k.startswith("ngà")), None)
+    i_thang = next((i for i, k in enumerate(keys) if k.startswith("thang")), None)
+    i_nam = next((i for i, k in enumerate(keys) if k.startswith("nam") and i > (i_thang or 0)), None)
+    place_words = words[:i_ngay] if i_ngay is not None else words[:1]
+    if pd.place:
+        s = vocab.snap_province(pd.place)
+        pconf = _conf(place_words)
+        if s and s.score >= 0.85:
+            prefix = re.match(r"^(TP\.?\s*|Thành phố\s+)", parsers.clean(pd.place), re.IGNORECASE)
+            value = (prefix.group(0).strip() + " " if prefix else "") + s.value
+            out["issued_place"] = _at(seg, h.page, value, max(pconf, 0.95 * s.score))
+        else:
+            out["issued_place"] = _at(seg, h.page, pd.place, min(pconf, 0.85))
+    # day: the words from 'ngày' up to 'tháng' (a handwritten day is often glued to 'ngày')
+    day_words = words[i_ngay:i_thang] if i_ngay is not None and i_thang is not None else []
+    month_words = words[i_thang + 1:i_nam] if i_thang is not None and i_nam is not None else []
+    year_words = words[i_nam + 1:] if i_nam is not None else []
+    day_conf, month_conf, year_conf = _conf(day_words), _conf(month_words) if month_words else 0.0, \
+        _conf(year_words)
+    if h.page.method == "text_layer":
+        day_conf = month_conf = year_conf = 1.0
+    iso = pd.iso
+    conf = min(day_conf, month_conf, year_conf)
+    if iso and (conf >= 0.98 or h.page.method == "text_layer"):
+        out["issued_date"] = _at(seg, h.page, iso, conf)
+        return
+    if iso and zone and h.page.method == "ocr" and day_words and month_conf >= 0.8 and year_conf >= 0.8:
+        height = seg.bbox[3] - seg.bbox[1]
+        first, last = day_words[0], words[i_thang] if i_thang is not None else day_words[-1]
+        x0 = first.bbox[0] + (first.bbox[2] - first.bbox[0]) * 0.55 if len(day_words) == 1 else day_words[1].bbox[0] - 3
+        box = (x0, seg.bbox[1] - 0.5 * height, last.bbox[0] + 1, seg.bbox[3] + 0.5 * height)
+        second = _digits_zone(h.page, box, kw)
+        if second is not None and pd.day is not None and int(second) == pd.day and day_conf >= 0.5:
+            out["issued_date"] = _at(seg, h.page, iso, max(conf, 0.85), source="zone_ocr")
+            return
+    reason = "day or month handwritten or unclear" if pd.year else "date unreadable"
+    out["issued_date"] = Field(None, conf, seg.page, seg.bbox, reason=reason)
+
+
+# -- type and summary ---------------------------------------------------------------------------
+
+def _type(h: hdr.Header, out: dict[str, Field]) -> None:
+    sym = out.get("symbol")
+    sym_type = parsers.type_of_symbol(sym.value if sym else None)  # type: ignore[arg-type]
+    if h.type_name is not None:
+        s = parsers.parse_type_name(h.type_name.text)
+        if s:
+            conf = max(h.type_name.confidence, s.score * 0.9)
+            if sym_type == s.value:
+                conf = max(conf, 0.98)
+            elif sym_type is not None:
+                conf = min(conf, 0.6)  # type name and symbol disagree
+            out["document_type"] = _at(h.type_name, h.page, s.value, conf)
+            out["document_type_code"] = _at(h.type_name, h.page, vocab.DOC_TYPES[s.value] or None, conf)
+            return
+    is_cv = bool(h.summary) and parsers.is_vv(h.summary[0].text)
+    if sym is not None and sym.value and sym_type is None:
+        # no type name, a symbol starting with the body's abbreviation: a công văn
+        conf = 0.95 if is_cv else 0.8
+        out["document_type"] = Field("Công văn", conf, sym.page, sym.bbox, sym.source)
+    elif sym_type is not None and sym is not None:
+        out["document_type"] = Field(sym_type, 0.85 * sym.confidence, sym.page, sym.bbox, sym.source)
+        out["document_type_code"] = Field(vocab.DOC_TYPES[sym_type] or None, 0.85 * sym.confidence, sym.page,
+                                          sym.bbox, sym.source)
+    elif is_cv:
+        out["document_type"] = _at(h.summary[0], h.page, "Công văn", 0.85)
+    else:
+        out["document_type"] = Field(reason="type name not found")
+
+
+_VE_VIEC = re.compile(r"\b(V[eềê]\s*vi[eệê]c|V\s*/\s*v)\b", re.IGNORECASE)
+
+
+def _summary(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
+    if not h.summary:
+        out["summary"] = Field(reason="summary not found")
+        return
+    words = [w for s in h.summary for w in s.line.words]
+    text = " ".join(s.text for s in h.summary)
+    m = _VE_VIEC.search(text)
+    if m and m.start() > 0:  # a stamp glued to the left of the first line
+        text = text[m.start():]
+        drop = len(parsers.clean(h.summary[0].text[: h.summary[0].text.find(m.group(0))]).split())
+        words = words[drop:]
+    value = parsers.normalise_summary(text)
+    confs = [w.confidence / 100.0 for w in words] or [0.0]
+    conf = 0.5 * min(confs) + 0.5 * sum(confs) / len(confs)
+    box = union_bbox(s.bbox for s in h.summary)
+    source = _src(h.page)
+    if h.page.method == "ocr" and zone:
+        again = zone_ocr(h.page, _pad(box, 6, 4), psm=6, red=True, blue=True, scale=1.5, **kw)  # type: ignore[arg-type]
+        if again:
+            other = parsers.normalise_summary(" ".join(ln.text for ln in again))
+            if _same(other, value):
+                conf = max(conf, 0.9)
+            else:
+                conf = min(conf, 0.7)  # two reads disagree: a person checks the text
+    out["summary"] = Field(value, conf, h.summary[0].page, box, source)
+
+
+def _same(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        s = new_tone_placement(unicodedata.normalize("NFC", s)).lower()
+        return re.sub(r"[\s.,;:]+", " ", s).strip()
+    return norm(a) == norm(b)
+
+
+# -- signer -------------------------------------------------------------------------------------
+
+def _signer(pages: list[PageText], h: hdr.Header, out: dict[str, Field], zone: bool,
+            kw: dict[str, object]) -> None:
+    bottom = max((s.bbox[3] for s in h.summary), default=0.0)
+    read = signer.find(pages, header_bottom=bottom, zone=zone, **kw)  # type: ignore[arg-type]
+    if read is None or not read.titles:
+        out["signer_title"] = Field(reason="signer block not found")
+        out["signer_name"] = Field(reason="signer block not found")
+        return
+    box = union_bbox(s.bbox for _, _, s in read.titles)
+    out["signer_title"] = Field(read.title, min(c for _, c, _ in read.titles), read.titles[0][2].page, box,
+                                read.source)
+    if read.name:
+        name, conf, seg = read.name
+        out["signer_name"] = Field(name, conf, seg.page, seg.bbox, read.source)
+    else:
+        out["signer_name"] = Field(reason="signer name not read (signature or seal over it?)")
+
+
+# -- identifiers and cross-checks ---------------------------------------------------------------
+
+def _identifiers(pages: list[PageText], out: dict[str, Field]) -> None:
+    for name, finder in (("citizen_ids", parsers.citizen_ids), ("dossier_codes", parsers.dossier_codes),
+                         ("procedure_codes", parsers.procedure_codes)):
+        found: list[str] = []
+        where: tuple[int, Line] | None = None
+        for page in pages:
+            for line in page.lines:
+                for v in finder(line.text):
+                    if v not in found:
+                        found.append(v)
+                        where = where or (page.number, line)
+        if found and where:
+            page_no, line = where
+            conf = min(0.95, line.confidence / 100.0 + 0.1)
+            out[name] = Field(found, conf, page_no, line.bbox, "ocr")
+
+
+def _cross_checks(pages: list[PageText], out: dict[str, Field]) -> None:
+    """A digital-signature date before the issue date makes the date doubtful; an agency named in the
+    signature layer confirms the issuing agency. Neither ever supplies a value."""
+    overlay = " ".join(p.overlay_text for p in pages if p.overlay_text)
+    if not overlay:
+        return
+    date = out.get("issued_date")
+    signed = parsers.signing_dates(overlay)
+    if date and date.value and signed:
+        issued = str(date.value)
+        if all(d.isoformat() < issued for d in signed):
+            date.confidence = min(date.confidence, 0.5)
+            date.reason = "issue date after the digital signature date"
+    agency = out.get("issuing_agency")
+    if agency and agency.value and vocab.key(str(agency.value)) in vocab.key(overlay):
+        agency.confidence = max(agency.confidence, 0.95)
+
+
+__all__ = ["REVIEW_BELOW", "Field", "abbreviation", "read_all"]

@@ -1,0 +1,168 @@
+"""Closed vocabularies of Decree 30/2020 documents and fuzzy snapping of noisy reads onto them.
+
+OCR of Vietnamese capitals is noisy ("QUYÉT" for "QUYẾT", "DẦN" for "DÂN"); a read close enough to a
+known value is replaced by that value, one that is not stays as read with lower confidence. Keys are
+compared accent-folded (`strip_accents` + upper case) because OCR errors are mostly in the marks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from pipeline.text import new_tone_placement, nfc, strip_accents
+
+# Decree 30/2020 Appendix III: type name (sentence case) → symbol. Công văn has no symbol.
+DOC_TYPES: dict[str, str] = {
+    "Nghị quyết": "NQ", "Quyết định": "QĐ", "Chỉ thị": "CT", "Quy chế": "QC", "Quy định": "QyĐ",
+    "Thông cáo": "TC", "Thông báo": "TB", "Hướng dẫn": "HD", "Chương trình": "CTr", "Kế hoạch": "KH",
+    "Phương án": "PA", "Đề án": "ĐA", "Dự án": "DA", "Báo cáo": "BC", "Biên bản": "BB", "Tờ trình": "TTr",
+    "Hợp đồng": "HĐ", "Công điện": "CĐ", "Bản ghi nhớ": "BGN", "Bản thỏa thuận": "BTT",
+    "Giấy ủy quyền": "GUQ", "Giấy mời": "GM", "Giấy giới thiệu": "GGT", "Giấy nghỉ phép": "GNP",
+    "Phiếu gửi": "PG", "Phiếu chuyển": "PC", "Phiếu báo": "PB", "Bản sao y": "SY", "Bản trích sao": "TrS",
+    "Bản sao lục": "SL", "Nghị định": "NĐ", "Thông tư": "TT", "Thông tư liên tịch": "TTLT", "Công văn": "",
+}
+TYPE_BY_CODE: dict[str, str] = {code: name for name, code in DOC_TYPES.items() if code}
+TYPE_BY_CODE.update({"GN": "Giấy nghỉ phép", "NP": "Giấy nghỉ phép", "TTh": "Tờ trình"})  # older aliases
+
+# 63 provincial units before 2025-07-01 and the names of the 34 after (Resolution 202/2025/QH15).
+PROVINCES_OLD = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
+    "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk",
+    "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh",
+    "Hải Dương", "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum",
+    "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình",
+    "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị",
+    "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
+    "Tiền Giang", "Hồ Chí Minh", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+)
+PROVINCES_NEW = (
+    "Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa", "Nghệ An",
+    "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai", "Thái Nguyên", "Phú Thọ", "Bắc Ninh", "Hưng Yên",
+    "Hải Phòng", "Ninh Bình", "Quảng Trị", "Đà Nẵng", "Quảng Ngãi", "Gia Lai", "Khánh Hòa", "Lâm Đồng",
+    "Đắk Lắk", "Hồ Chí Minh", "Đồng Nai", "Tây Ninh", "Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang",
+)
+PROVINCES: tuple[str, ...] = tuple(dict.fromkeys(PROVINCES_OLD + PROVINCES_NEW))
+
+# CCCD province-of-registration codes (Circular 07/2016/TT-BCA numbering, 63 provinces).
+CCCD_PROVINCE_CODES = frozenset(int(c) for c in ["001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022", "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042", "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060", "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082", "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096"])
+
+# Signer titles (Decree 30 Appendix I examples and common office titles).
+TITLES = (
+    "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
+    "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG", "BỘ TRƯỞNG", "THỨ TRƯỞNG",
+    "THỦ TƯỚNG", "PHÓ THỦ TƯỚNG", "CỤC TRƯỞNG", "PHÓ CỤC TRƯỞNG", "VỤ TRƯỞNG", "PHÓ VỤ TRƯỞNG",
+    "TỔNG CỤC TRƯỞNG", "CHI CỤC TRƯỞNG", "PHÓ CHI CỤC TRƯỞNG", "CHÁNH THANH TRA", "PHÓ CHÁNH THANH TRA",
+    "HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG", "GIÁM ĐỐC SỞ", "BÍ THƯ", "PHÓ BÍ THƯ", "CHỦ NHIỆM", "PHÓ CHỦ NHIỆM",
+    "TRƯỞNG ĐOÀN", "TỔ TRƯỞNG", "THỦ TRƯỞNG", "TỔNG GIÁM ĐỐC", "PHÓ TỔNG GIÁM ĐỐC", "CHÁNH ÁN",
+    "VIỆN TRƯỞNG", "TRƯỞNG CÔNG AN", "THƯ KÝ", "KẾ TOÁN TRƯỞNG", "NGƯỜI KÝ",
+)
+# Collective bodies after "TM." (on behalf of a board).
+COLLECTIVES = (
+    "ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "THƯỜNG TRỰC HỘI ĐỒNG NHÂN DÂN", "BAN THƯỜNG VỤ", "BAN CHẤP HÀNH",
+    "BAN CHỈ ĐẠO", "HỘI ĐỒNG", "CHÍNH PHỦ", "ĐOÀN CHỦ TỊCH", "BAN TỔ CHỨC", "BAN THƯỜNG TRỰC", "TẬP THỂ LÃNH ĐẠO",
+)
+AUTHORITY = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+
+# First words of an agency name: a line starting with one begins a (new) agency in the header block.
+AGENCY_HEADS = (
+    "ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "SỞ", "BAN", "VĂN PHÒNG", "PHÒNG", "CHI CỤC",
+    "TỔNG CỤC", "CỤC", "VỤ", "TRUNG TÂM", "BỘ", "THANH TRA", "CÔNG AN", "BỘ CHỈ HUY", "TRƯỜNG", "BỆNH VIỆN",
+    "ĐẢNG ỦY", "TỈNH ỦY", "HUYỆN ỦY", "THÀNH ỦY", "CHÍNH PHỦ", "KHO BẠC", "NGÂN HÀNG", "TÒA ÁN", "VIỆN KIỂM SÁT",
+    "CHI NHÁNH", "HỘI", "ĐOÀN", "LIÊN ĐOÀN", "BẢO HIỂM XÃ HỘI", "CỤC THUẾ", "ĐÀI", "BÁO", "QUỸ", "HỌC VIỆN",
+)
+LEVELS = ("TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU")
+
+SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+    "Dương", "Lý", "Phùng", "Đinh", "Trương", "Đoàn", "Lâm", "Mai", "Trịnh", "Đào", "Cao", "Lương", "Lưu",
+    "Tô", "Tạ", "Thái", "Hà", "Kiều", "Quách", "Châu", "Tăng", "Văn", "Nông", "Lò", "Triệu", "Chu", "La",
+    "Mạc", "Từ", "Hứa", "Âu", "Doãn", "Khổng", "Lạc", "Giang", "Tôn", "Vương", "Đàm", "Lã", "Thân", "Mã",
+)
+
+
+def key(s: str) -> str:
+    """Accent-folded, upper-case, single-spaced comparison key (Đ→D, Ð→D)."""
+    s = nfc(s).replace("Ð", "Đ").replace("ð", "đ")
+    return " ".join(strip_accents(s).upper().replace(".", ". ").split())
+
+
+@dataclass(frozen=True)
+class Snap:
+    value: str
+    score: float  # 0–1: similarity of the accent-folded keys
+    exact: bool  # the read equals the value (up to case and tone placement)
+
+
+def snap(text: str, choices: tuple[str, ...] | list[str], *, cutoff: float = 0.8) -> Snap | None:
+    """The choice closest to `text`, or None when none is close enough."""
+    keys = [key(c) for c in choices]
+    hit = process.extractOne(key(text), keys, scorer=fuzz.ratio, score_cutoff=cutoff * 100)
+    if hit is None:
+        return None
+    value = choices[hit[2]]
+    exact = new_tone_placement(nfc(text)).upper() == new_tone_placement(value).upper()
+    return Snap(value, hit[1] / 100.0, exact)
+
+
+_PROVINCE_PREFIX = re.compile(r"^(?:TP\.?|THÀNH PHỐ|TỈNH)\s*", re.IGNORECASE)
+
+
+def snap_province(text: str, *, cutoff: float = 0.8) -> Snap | None:
+    """Province or centrally-run city name ('TP. Hồ Chí Minh' → 'Hồ Chí Minh')."""
+    return snap(_PROVINCE_PREFIX.sub("", nfc(text).strip()), PROVINCES, cutoff=cutoff)
+
+
+def snap_title(text: str) -> Snap | None:
+    """One title line without its authority prefix, onto titles or collective bodies."""
+    return snap(text, TITLES + COLLECTIVES, cutoff=0.8)
+
+
+def snap_surname(word: str) -> Snap | None:
+    return snap(word, SURNAMES, cutoff=0.75)
+
+
+def agency_head(line: str) -> str | None:
+    """The agency head word a header line starts with ('SỞ TÀI CHÍNH' → 'SỞ'), accent-folded match."""
+    k = key(line)
+    for head in sorted(AGENCY_HEADS, key=len, reverse=True):
+        hk = key(head)
+        if k == hk or k.startswith(hk + " "):
+            return head
+    # OCR'd capitals: fuzzy on the first words ("UỶ BAN NHÂN DẦN")
+    words = k.split()
+    for head in ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN"):
+        n = len(head.split())
+        if len(words) >= n and fuzz.ratio(" ".join(words[:n]), key(head)) >= 85:
+            return head
+    return None
+
+
+def fix_agency(text: str) -> tuple[str, float]:
+    """Normalise an agency name: snap its head ('UỶ BAN NHÂN DẦN' → 'ỦY BAN NHÂN DÂN'), its level word and
+    a province name after TỈNH/THÀNH PHỐ. Returns the text and a 0–1 vocabulary agreement score."""
+    text = " ".join(nfc(text).split())
+    words = text.split()
+    score = 0.6
+    head = agency_head(text)
+    if head:
+        n = len(head.split())
+        words = head.split() + words[n:]
+        score = 0.85
+        rest = words[n:]
+        for level in sorted(LEVELS, key=len, reverse=True):
+            m = len(level.split())
+            if len(rest) > m and fuzz.ratio(key(" ".join(rest[:m])), key(level)) >= 80:
+                place = " ".join(rest[m:])
+                if level in ("TỈNH", "THÀNH PHỐ"):
+                    s = snap_province(place)
+                    if s:
+                        words = head.split() + level.split() + s.value.upper().split()
+                        score = 0.97 if s.score >= 0.9 else 0.85
+                        break
+                words = head.split() + level.split() + rest[m:]
+                score = 0.9
+                break
+    return " ".join(words), score
