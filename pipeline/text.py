@@ -21,7 +21,7 @@ _OLD_TONE_RE = re.compile(
 def nfc(s: str) -> str:
     """NFC with control characters dropped and odd spaces folded to one space."""
     s = unicodedata.normalize("NFC", s)
-    s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    s = "".join(ch for ch in s if ch in "\n\t\f" or unicodedata.category(ch)[0] != "C")
     return _SPACES.sub(" ", s)
 
 

@@ -46,7 +46,7 @@ class Page(_Model):
 
 
 class Metadata(_Model):
-    document_type: str | None = Field(None, description="Tên loại văn bản, sentence case; 'Công văn' when none printed.")
+    document_type: str | None = Field(None, description="Tên loại văn bản, sentence case; 'Công văn' if none.")
     document_type_code: str | None = Field(None, description="Type symbol from Decree 30/2020 Appendix III, e.g. QĐ.")
     number: str | None = Field(None, description="Số, as printed (leading zero kept), e.g. '05'.")
     symbol: str | None = Field(None, description="Ký hiệu, e.g. 'QĐ-UBND'.")

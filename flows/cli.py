@@ -1,0 +1,148 @@
+"""`sohoa`: the command line. Every command is a thin shell over flows and the pipeline reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.errors import describe, exit_code_for, exit_code_for_report
+from pipeline.errors import ExitCode, SohoaError
+from pipeline.options import Options
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+records_app = typer.Typer(no_args_is_help=True, help="Read archived records.")
+app.add_typer(records_app, name="records")
+console = Console(stderr=True)
+
+ArchiveOpt = Annotated[str, typer.Option("--archive", "-a", envvar="SOHOA_ARCHIVE",
+                                         help="Archive: a directory, or s3://BUCKET/PREFIX.")]
+
+
+def _fail(exc: BaseException) -> None:
+    console.print(f"[red]error:[/red] {describe(exc)}")
+    raise typer.Exit(int(exit_code_for(exc)))
+
+
+@app.command()
+def digitize(
+    inbox: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="One sub-folder per dossier.")],
+    archive: ArchiveOpt = "archive",
+    jobs: Annotated[int | None, typer.Option(help="Pages OCR'd in parallel (default: cores).")] = None,
+    language: Annotated[str | None, typer.Option(help="Tesseract language, e.g. vie.")] = None,
+    tessdata_dir: Annotated[Path | None, typer.Option(help="Folder with a better vie.traineddata.")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="Where page work files go.")] = None,
+    keep_work: Annotated[bool, typer.Option(help="Keep work files for debugging.")] = False,
+    force: Annotated[bool, typer.Option(help="Re-process documents already archived.")] = False,
+    min_file_age: Annotated[float | None, typer.Option(help="Skip files modified less than this many s ago.")] = None,
+) -> None:
+    """Digitize INBOX into the archive (Prefect flow; ephemeral mode when no server is configured)."""
+    given = {"jobs": jobs, "language": language, "tessdata_dir": tessdata_dir, "work_dir": work_dir,
+             "min_file_age_seconds": min_file_age, "keep_work": keep_work or None}
+    try:
+        options = Options(**{k: v for k, v in given.items() if v is not None})
+    except Exception as e:
+        console.print(f"[red]invalid option:[/red] {e}")
+        raise typer.Exit(int(ExitCode.bad_args)) from e
+    from flows.digitize import digitize_inbox
+
+    try:
+        report = digitize_inbox(str(inbox), archive, options, force)
+    except SohoaError as e:
+        _fail(e)
+    print_summary(report)
+    raise typer.Exit(int(exit_code_for_report(report)))
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    t = report["totals"]
+    failures = t["quarantined"] + sum(o["status"] == "failed" for o in report["outcomes"])
+    table = Table(title="sohoa digitize — summary")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in (("documents", t["documents"]), ("  archived now", t["archived"]),
+                         ("  already archived", t["skipped"]), ("  quarantined", t["quarantined"]),
+                         ("pages", t["pages"]), ("  OCR'd pages", t["ocr_pages"]),
+                         ("  text-layer pages", t["text_pages"]), ("seconds", t["seconds"]),
+                         ("pages/min", t["pages_per_minute"]), ("failures", failures)):
+        table.add_row(label, str(value))
+    out = Console()
+    out.print(table)
+    for o in report["outcomes"]:
+        if o["status"] in ("quarantined", "failed"):
+            out.print(f"[red]{o['status']}[/red] {o['label']}: [{o['error']['code']}] {o['error']['message']}")
+    out.print(f"archive: {report['archive']}  (report: runs/{report['run_id']}/report.json)")
+
+
+@records_app.command("export")
+def records_export(
+    archive: ArchiveOpt = "archive",
+    with_text: Annotated[bool, typer.Option("--with-text", help="Add the full text as `text`.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="json (the record) or nd30 (Decree 30 names).")] = "json",
+) -> None:
+    """Print every archived record, one JSON object per line."""
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive) as r:
+            for rec in r.records():
+                if fmt == "nd30":
+                    from pipeline.extract.nd30 import to_nd30
+
+                    rec = to_nd30(rec)
+                if with_text:
+                    rec["text"] = r.text(rec.get("document_id") or rec.get("DocumentId"))
+                sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    except SohoaError as e:
+        _fail(e)
+
+
+@records_app.command("show")
+def records_show(
+    document_id: Annotated[str, typer.Argument(help="SHA-256 of the original (a unique prefix is enough).")],
+    archive: ArchiveOpt = "archive",
+    with_text: Annotated[bool, typer.Option("--with-text")] = False,
+) -> None:
+    """Print one record."""
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive) as r:
+            rec = r.get(document_id)
+            if with_text:
+                rec["text"] = r.text(rec["document_id"])
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
+    except SohoaError as e:
+        _fail(e)
+
+
+@app.command()
+def sample(
+    inbox: Annotated[Path, typer.Argument(help="Folder to create the sample inbox in.")],
+) -> None:
+    """Write a small sample inbox of rendered Vietnamese documents (no download)."""
+    from pipeline.samples import write_sample_inbox
+
+    for path in write_sample_inbox(inbox):
+        console.print(f"  {path}")
+
+
+def main() -> None:
+    # Before Prefect is imported: no telemetry calls from machines without internet, and the
+    # pipeline's own warnings (quarantine, OCR trouble) shown with the flow's log lines.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(int(ExitCode.ctrl_c)) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""A local directory as the archive, with the bucket's key layout.
+
+Object metadata (SHA-256, content type, user metadata) lives beside the tree in
+`.sohoa-meta/<key>.json`, so the visible layout is exactly the bucket's. Each write goes to a
+temporary file in the target folder, is fsynced, then renamed: readers never see half an object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pipeline.archive.base import Archive, ObjectInfo, sha256_file
+from pipeline.errors import ArchiveError
+
+META_DIR = ".sohoa-meta"
+
+
+class LocalArchive(Archive):
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).absolute()
+        self.uri = str(self.root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ArchiveError(f"cannot create {self.root}: {e.strerror}") from e
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts[:-1]) or parts[-1] in (
+                "", ".", ".."):
+            raise ArchiveError(f"invalid key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def _meta_path(self, key: str) -> Path:
+        return self.root / META_DIR / (key + ".json")
+
+    def _atomic_write(self, dest: Path, writer: object) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                writer(f)  # type: ignore[operator]
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _write_meta(self, key: str, info: ObjectInfo) -> None:
+        data = json.dumps({"size": info.size, "sha256": info.sha256, "content_type": info.content_type,
+                           "metadata": info.metadata}, ensure_ascii=False).encode()
+        self._atomic_write(self._meta_path(key), lambda f: f.write(data))
+
+    def put_file(self, key: str, path: Path, *, content_type: str, metadata: dict[str, str] | None = None,
+                 sha256: str | None = None) -> ObjectInfo:
+        dest = self._path(key)
+        try:
+            self._atomic_write(dest, lambda f: _copy(path, f))
+            info = ObjectInfo(key, dest.stat().st_size, sha256 or sha256_file(dest), content_type,
+                              dict(metadata or {}))
+            self._write_meta(key, info)
+        except OSError as e:
+            raise ArchiveError(f"cannot write {key}: {e.strerror or e}") from e
+        return info
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str,
+                  metadata: dict[str, str] | None = None) -> ObjectInfo:
+        dest = self._path(key)
+        info = ObjectInfo(key, len(data), hashlib.sha256(data).hexdigest(), content_type, dict(metadata or {}))
+        try:
+            self._atomic_write(dest, lambda f: f.write(data))
+            self._write_meta(key, info)
+        except OSError as e:
+            raise ArchiveError(f"cannot write {key}: {e.strerror or e}") from e
+        return info
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise ArchiveError(f"cannot read {key}: {e.strerror}") from e
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        try:
+            meta = json.loads(self._meta_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        return ObjectInfo(key, st.st_size, meta.get("sha256"), meta.get("content_type"), meta.get("metadata") or {})
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        base = self.root
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            rel_dir = os.path.relpath(dirpath, base)
+            if rel_dir == ".":
+                dirnames[:] = [d for d in dirnames if d != META_DIR]
+            for name in filenames:
+                if name.startswith(".tmp-"):
+                    continue
+                key = name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}"
+                if key.startswith(prefix):
+                    keys.append(key)
+        yield from sorted(keys)
+
+    def delete(self, key: str) -> None:
+        for p in (self._path(key), self._meta_path(key)):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+    def presigned_url(self, key: str, expires_seconds: int = 3600) -> str:
+        return self._path(key).as_uri()
+
+
+def _copy(src: Path, f: BinaryIO) -> None:
+    with src.open("rb") as s:
+        shutil.copyfileobj(s, f, 1 << 20)

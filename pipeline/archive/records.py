@@ -1,0 +1,125 @@
+"""Record-level archive operations on top of the key/object interface.
+
+The write order is the contract: original → searchable PDF → text → record.json. A document
+without record.json is invisible to readers and redone by the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.archive import keys
+from pipeline.archive.base import Archive
+from pipeline.intake import MEDIA_TYPES
+
+log = logging.getLogger(__name__)
+
+
+def has_record(archive: Archive, document_id: str) -> bool:
+    return archive.exists(keys.record(document_id))
+
+
+def get_record(archive: Archive, document_id: str) -> dict[str, Any] | None:
+    try:
+        return archive.get_json(keys.record(document_id))
+    except FileNotFoundError:
+        return None
+    except Exception as e:  # S3 NoSuchKey and friends
+        if "NoSuchKey" in type(e).__name__ + str(e):
+            return None
+        raise
+
+
+def iter_record_ids(archive: Archive) -> Iterator[str]:
+    """Ids of committed documents (those whose record.json exists), sorted."""
+    for key in archive.list("records/"):
+        if key.endswith("/record.json"):
+            yield key.split("/")[1]
+
+
+def iter_records(archive: Archive) -> Iterator[dict[str, Any]]:
+    for document_id in iter_record_ids(archive):
+        rec = get_record(archive, document_id)
+        if rec is not None:
+            yield rec
+
+
+def write_document(
+    archive: Archive,
+    *,
+    document_id: str,
+    media_type: str,
+    original: Path,
+    searchable: Path | None,
+    text: str,
+    record: dict[str, Any],
+) -> None:
+    """Store the artifacts, then commit by writing record.json last."""
+    meta = {"document-id": document_id}
+    archive.put_file(keys.original(document_id, MEDIA_TYPES[media_type]), original, content_type=media_type,
+                     metadata=meta, sha256=document_id)
+    if searchable is not None:
+        archive.put_file(keys.searchable(document_id), searchable, content_type="application/pdf", metadata=meta)
+    archive.put_bytes(keys.text(document_id), text.encode("utf-8"), content_type="text/plain; charset=utf-8",
+                      metadata=meta)
+    archive.put_json(keys.record(document_id), record, metadata=meta)
+
+
+def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:
+    """Merge documents into the dossier manifest; returns whether anything changed."""
+    key = keys.manifest(dossier_id)
+    try:
+        current = archive.get_json(key)
+    except Exception:
+        current = {"dossier_id": dossier_id, "documents": []}
+    docs = {(d["document_id"], d.get("filename")): d for d in current.get("documents", [])}
+    changed = False
+    for entry in entries:
+        k = (entry["document_id"], entry.get("filename"))
+        if docs.get(k) != entry:
+            docs[k] = entry
+            changed = True
+    if changed:
+        current["documents"] = sorted(docs.values(), key=lambda d: (d.get("filename") or "", d["document_id"]))
+        current["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        archive.put_json(key, current)
+    return changed
+
+
+def quarantine(
+    archive: Archive,
+    *,
+    dossier_id: str | None,
+    filename: str,
+    sha256: str,
+    source: Path,
+    error: dict[str, str],
+) -> str:
+    """Keep a rejected input's bytes and the reason; idempotent for the same bytes and name."""
+    prefix = keys.quarantine_prefix(dossier_id, filename, sha256)
+    if archive.exists(prefix + "error.json"):
+        return prefix
+    ext = keys.component(Path(filename).suffix.lstrip(".").lower(), fallback="bin")
+    body = {
+        "filename": filename,
+        "dossier_id": dossier_id,
+        "sha256": sha256,
+        "quarantined_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **error,
+    }
+    archive.put_file(prefix + f"original.{ext}", source, content_type="application/octet-stream",
+                     metadata={"sha256": sha256})
+    archive.put_json(prefix + "error.json", body)
+    log.warning("quarantined %s: %s", filename, error.get("message"))
+    return prefix
+
+
+def iter_quarantine(archive: Archive) -> Iterator[dict[str, Any]]:
+    for key in archive.list("quarantine/"):
+        if key.endswith("/error.json"):
+            yield json.loads(archive.get_bytes(key))

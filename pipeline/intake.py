@@ -1,0 +1,103 @@
+"""Intake: find the documents in an inbox and say what each one is.
+
+INBOX/<dossier id>/<files…> belong to that dossier (hồ sơ); files at the top level belong to none.
+The type is sniffed from the bytes, not trusted from the name. Files still being written (too young)
+are left for the next run; nothing is opened beyond the first bytes here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import EmptyFileError, LimitExceededError, UnsupportedTypeError
+from pipeline.text import nfc
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {"application/pdf": "pdf", "image/tiff": "tif", "image/jpeg": "jpg", "image/png": "png"}
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    dossier_id: str | None
+    filename: str  # NFC, no folders
+    size: int
+    mtime: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.dossier_id}/{self.filename}" if self.dossier_id else self.filename
+
+
+def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None = None) -> list[InputFile]:
+    """Every candidate file in the inbox, dossiers first by name, then loose files.
+
+    Hidden files, partial downloads and files younger than `min_age_seconds` are skipped (logged).
+    Anything else is returned, even if it will be rejected later: bad input must be quarantined,
+    not silently left behind.
+    """
+    now = time.time() if now is None else now
+    found: list[InputFile] = []
+    for path in sorted(inbox.rglob("*")):
+        rel = path.relative_to(inbox)
+        if any(part.startswith(".") for part in rel.parts) or rel.parts[0] in ("processed",):
+            continue
+        if not path.is_file() or path.is_symlink():
+            continue
+        if path.name.lower().endswith(_IGNORED_SUFFIXES) or path.name.startswith("~$"):
+            log.info("skipping partial file %s", rel)
+            continue
+        st = path.stat()
+        if now - st.st_mtime < min_age_seconds:
+            log.info("skipping %s: modified %.1f s ago, may still be being written", rel, now - st.st_mtime)
+            continue
+        dossier = nfc(rel.parts[0]) if len(rel.parts) > 1 else None
+        found.append(InputFile(path, dossier, nfc(path.name), st.st_size, st.st_mtime))
+    return found
+
+
+def sniff(head: bytes) -> str | None:
+    """Media type from magic bytes, or None."""
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    return None
+
+
+def identify(item: InputFile, *, max_bytes: int | None = None) -> tuple[str, str]:
+    """(media type, sha256 hex) of an input, streaming (a 500 MB scan is never read whole).
+
+    Raises the typed input errors that send a file to quarantine.
+    """
+    if item.size == 0:
+        raise EmptyFileError()
+    if max_bytes is not None and item.size > max_bytes:
+        raise LimitExceededError(f"file is {item.size / 1e6:.0f} MB, limit {max_bytes / 1e6:.0f} MB")
+    digest = hashlib.sha256()
+    with item.path.open("rb") as f:
+        head = f.read(1024)
+        digest.update(head)
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    media_type = sniff(head)
+    if media_type is None:
+        ext = item.path.suffix.lower() or "(no extension)"
+        raise UnsupportedTypeError(ext)
+    return media_type, digest.hexdigest()
+
+
+def iter_chunks(path: Path, size: int = 8 << 20) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        yield from iter(lambda: f.read(size), b"")

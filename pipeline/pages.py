@@ -1,0 +1,122 @@
+"""Pages: open a document and decide, page by page, text layer or OCR.
+
+Only headers and text layers are read here; page images are rendered later, in the OCR workers.
+Unreadable, encrypted, empty or oversized documents raise the typed input errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+from PIL import Image
+
+from pipeline import textlayer
+from pipeline.errors import CorruptFileError, EncryptedPdfError, LimitExceededError, NoPagesError
+from pipeline.models import Line, PageMethod
+from pipeline.text import nfc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PagePlan:
+    number: int  # 1-based
+    method: PageMethod
+    width: float  # points, as displayed
+    height: float
+    reason: str = ""
+    lines: list[Line] = field(default_factory=list)  # text-layer pages
+    overlay_text: str = ""  # small text layer on a page that is OCR'd anyway
+    frame: int = 0  # image frame (TIFF page) index
+    dpi: int | None = None  # native resolution of an image input
+    pdf_rotate: int = 0  # the PDF page's /Rotate
+
+
+def guess_dpi(width_px: int, height_px: int, declared: object) -> int:
+    """Declared dpi when plausible, else the dpi that makes the image an A4 page."""
+    try:
+        d = round(float(declared[0]))  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):
+        d = 0
+    if 70 <= d <= 1200 and not (d == 72 and max(width_px, height_px) > 1800):
+        return d
+    return max(72, min(1200, round(max(width_px, height_px) / 11.69)))
+
+
+def plan_pages(path: Path, media_type: str, *, max_pages: int, max_megapixels: float) -> list[PagePlan]:
+    plans = _plan_pdf(path, max_pages) if media_type == "application/pdf" else _plan_image(
+        path, max_pages, max_megapixels)
+    if not plans:
+        raise NoPagesError()
+    return plans
+
+
+def _plan_pdf(path: Path, max_pages: int) -> list[PagePlan]:
+    plans: list[PagePlan] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            if len(pdf.pages) > max_pages:
+                raise LimitExceededError(f"{len(pdf.pages)} pages, limit {max_pages}")
+            for i, page in enumerate(pdf.pages, start=1):
+                plans.append(_plan_pdf_page(i, page))
+                page.close()
+    except LimitExceededError:
+        raise
+    except Exception as e:  # pdfminer raises many untyped errors for damaged files
+        name = type(e).__name__ + " " + " ".join(type(c).__name__ for c in _causes(e))
+        if "Password" in name or "Encrypt" in name:
+            raise EncryptedPdfError() from e
+        raise CorruptFileError(_short(e)) from e
+    return plans
+
+
+def _plan_pdf_page(number: int, page: object) -> PagePlan:
+    rotate = int(page.rotation or 0) % 360  # type: ignore[attr-defined]
+    width, height = float(page.width), float(page.height)  # type: ignore[attr-defined]
+    text = nfc(page.extract_text() or "")  # type: ignore[attr-defined]
+    verdict = textlayer.judge(text, textlayer.image_coverage(page))
+    if verdict.use_text:
+        return PagePlan(number, "text_layer", width, height, verdict.reason, textlayer.page_lines(page),
+                        pdf_rotate=rotate)
+    overlay = text if verdict.chars else ""
+    return PagePlan(number, "ocr", width, height, verdict.reason, overlay_text=overlay, pdf_rotate=rotate)
+
+
+def _plan_image(path: Path, max_pages: int, max_megapixels: float) -> list[PagePlan]:
+    plans: list[PagePlan] = []
+    try:
+        with Image.open(path) as im:
+            frames = getattr(im, "n_frames", 1)
+            if frames > max_pages:
+                raise LimitExceededError(f"{frames} pages, limit {max_pages}")
+            for i in range(frames):
+                im.seek(i)
+                w, h = im.size
+                if w * h > max_megapixels * 1e6:
+                    raise LimitExceededError(f"page {i + 1} is {w * h / 1e6:.0f} megapixels, "
+                                             f"limit {max_megapixels:.0f}")
+                dpi = guess_dpi(w, h, im.info.get("dpi"))
+                plans.append(PagePlan(i + 1, "ocr", w * 72 / dpi, h * 72 / dpi, "image", frame=i, dpi=dpi))
+    except Image.DecompressionBombError as e:
+        raise LimitExceededError(f"image too large ({_short(e)})") from e
+    except LimitExceededError:
+        raise
+    except Exception as e:
+        raise CorruptFileError(_short(e)) from e
+    return plans
+
+
+def _causes(e: BaseException) -> list[BaseException]:
+    out = []
+    while e.__cause__ or e.__context__:
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]
+        out.append(e)
+    return out
+
+
+def _short(e: BaseException) -> str:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {msg}"[:200] if msg else type(e).__name__

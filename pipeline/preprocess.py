@@ -1,0 +1,75 @@
+"""Page-image clean-up before OCR: orientation, skew, resolution.
+
+Pure image functions (Pillow + numpy); orientation detection itself is Tesseract's OSD, called
+from `pipeline.ocr`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+SKEW_MIN_DEGREES = 0.3  # below this, correcting costs more (re-encoded image) than it gains
+SKEW_MAX_DEGREES = 6.0
+
+
+def to_rgb_or_gray(im: Image.Image) -> Image.Image:
+    """Keep colour (seals, signatures) but drop alpha, palettes and 16-bit modes."""
+    if im.mode in ("RGB", "L"):
+        return im
+    if im.mode in ("1", "I;16", "I", "F"):
+        return im.convert("L")
+    if im.mode in ("RGBA", "LA", "P", "PA") and ("A" in im.getbands() or "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGB", rgba.size, "white")
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    return im.convert("RGB")
+
+
+def upscale(im: Image.Image, dpi: int, target_dpi: int) -> tuple[Image.Image, int]:
+    """Low-resolution scans are upscaled to ~target dpi: Tesseract reads ~10 px capitals badly."""
+    if dpi >= target_dpi * 0.9:
+        return im, dpi
+    factor = target_dpi / dpi
+    size = (round(im.width * factor), round(im.height * factor))
+    return im.resize(size, Image.Resampling.LANCZOS), target_dpi
+
+
+def estimate_skew(im: Image.Image) -> float:
+    """Skew angle in degrees (positive: text lines rise to the right), by projection profiles.
+
+    Ink pixels of a ~1000 px wide copy are projected on the vertical axis for candidate angles;
+    the angle whose profile is sharpest (largest sum of squares) aligns the text lines.
+    """
+    gray = im.convert("L")
+    scale = 1000 / max(gray.width, 1)
+    if scale < 1:
+        gray = gray.resize((1000, max(1, round(gray.height * scale))), Image.Resampling.BILINEAR)
+    a = np.asarray(gray, dtype=np.uint8)
+    ys, xs = np.nonzero(a < 128)
+    if len(ys) < 500:
+        return 0.0
+    if len(ys) > 150_000:
+        pick = np.random.default_rng(0).choice(len(ys), 150_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys = ys.astype(np.float64)
+    xs = xs.astype(np.float64) - a.shape[1] / 2
+
+    def score(deg: float) -> float:
+        t = np.deg2rad(deg)
+        proj = ys * np.cos(t) + xs * np.sin(t)
+        hist = np.bincount((proj - proj.min()).astype(np.int64))
+        return float(np.dot(hist, hist))
+
+    coarse = np.arange(-SKEW_MAX_DEGREES, SKEW_MAX_DEGREES + 0.01, 0.5)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.5, best + 0.51, 0.05)
+    best = max(fine, key=score)
+    return round(float(best), 2)
+
+
+def deskew(im: Image.Image, angle: float) -> Image.Image:
+    """Rotate by `angle` (from `estimate_skew`) so the lines are level; white fill."""
+    fill = 255 if im.mode == "L" else (255, 255, 255)
+    return im.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill)

@@ -1,0 +1,34 @@
+"""A small sample inbox: rendered documents in every accepted format, two dossiers and a loose file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.synth import Document, render_page, save_pdf
+
+
+def write_sample_inbox(inbox: Path, dpi: int = 300) -> list[Path]:
+    """Write the sample documents and return their paths (idempotent: existing files are kept)."""
+    dossier_a = inbox / "000.00.20.H27-240126-0001"
+    dossier_b = inbox / "000.00.20.H27-240126-0002"
+    for d in (dossier_a, dossier_b):
+        d.mkdir(parents=True, exist_ok=True)
+    decision, _ = render_page(Document(red_seal=True), dpi=dpi)
+    directive, _ = render_page(Document(number="05", symbol="CT-UBND", type_name="CHỈ THỊ",
+                                        summary_lines=("Về việc tăng cường số hóa hồ sơ",)), dpi=dpi)
+    letter, _ = render_page(Document(number="299", symbol="UBND-TTHC", type_name=None,
+                                     summary_lines=("V/v công bố Danh mục thủ tục", "hành chính"),
+                                     signer_lines=("TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"),
+                                     signer_name="Trần Thị Bình", citizen_id="051190001234"), dpi=dpi)
+    out = {
+        dossier_a / "quyet-dinh.pdf": lambda p: save_pdf([decision, directive.rotate(90, expand=True)], p, dpi),
+        dossier_a / "cong-van.jpg": lambda p: letter.save(p, quality=85, dpi=(dpi, dpi)),
+        dossier_b / "chi-thi.png": lambda p: directive.convert("L").save(p, dpi=(dpi, dpi)),
+        dossier_b / "ho-so.tif": lambda p: decision.copy().save(p, save_all=True, append_images=[letter.copy()],
+                                                         compression="tiff_lzw", dpi=(dpi, dpi)),
+        inbox / "loose-letter.png": lambda p: letter.convert("L").save(p, dpi=(dpi, dpi)),
+    }
+    for path, write in out.items():
+        if not path.exists():
+            write(path)
+    return list(out)

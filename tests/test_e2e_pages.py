@@ -1,0 +1,132 @@
+"""End-to-end page handling with real Tesseract on rendered Vietnamese administrative pages."""
+
+from __future__ import annotations
+
+import collections
+import json
+
+import pdfplumber
+import pikepdf
+import pytest
+from PIL import Image
+
+from pipeline.archive import keys
+from pipeline.synth import Document, render_page, save_pdf
+from tests.conftest import born_digital_pdf, cer, stamped_scan_pdf
+
+
+def _text(archive, outcome) -> str:
+    return archive.get_bytes(keys.text(outcome.document_id)).decode("utf-8")
+
+
+def test_rendered_administrative_page_ocr_cer_at_most_2_percent(tmp_path, page_decision, digitize, archive):
+    image, truth = page_decision
+    path = tmp_path / "qd.png"
+    image.save(path, dpi=(300, 300))
+    outcome = digitize(path)
+    assert outcome.status == "archived"
+    assert outcome.record["pages"][0]["method"] == "ocr"
+    assert cer(_text(archive, outcome), truth) <= 0.02
+
+
+def test_born_digital_pdf_takes_the_text_layer_and_matches_exactly(tmp_path, digitize, archive):
+    lines = ["ỦY BAN NHÂN DÂN TỈNH CẦN THƠ", "Số: 12/2024/QĐ-UBND",
+             "Cần Thơ, ngày 05 tháng 01 năm 2025", "QUYẾT ĐỊNH",
+             "Về việc công bố danh mục thủ tục hành chính được chuẩn hóa",
+             "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"]
+    outcome = digitize(born_digital_pdf(tmp_path / "born.pdf", lines))
+    assert [p["method"] for p in outcome.record["pages"]] == ["text_layer"]
+    assert _text(archive, outcome).strip() == "\n".join(lines)
+
+
+def test_scan_with_only_a_signature_stamp_text_layer_is_ocrd(tmp_path, page_decision, digitize, archive):
+    image, truth = page_decision
+    stamp = ["Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", "Thời gian ký: 21.01.2025 09:30:22 +07:00"]
+    outcome = digitize(stamped_scan_pdf(tmp_path / "signed.pdf", image, stamp))
+    assert [p["method"] for p in outcome.record["pages"]] == ["ocr"]
+    # the stamp is visible on the page too, so OCR reads it along with the body
+    assert cer(_text(archive, outcome), truth + "\n" + "\n".join(stamp)) <= 0.03
+
+
+def test_three_page_tiff_gives_three_pages_in_order(tmp_path, digitize, archive):
+    names = ["QUYẾT ĐỊNH", "CHỈ THỊ", "THÔNG BÁO"]
+    pages = [render_page(Document(type_name=n, body="Nội dung ngắn."), dpi=200)[0] for n in names]
+    path = tmp_path / "three.tif"
+    pages[0].save(path, save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(200, 200))
+    outcome = digitize(path)
+    assert [p["number"] for p in outcome.record["pages"]] == [1, 2, 3]
+    texts = _text(archive, outcome).split("\f")
+    assert len(texts) == 3
+    for text, name in zip(texts, names, strict=True):
+        assert name in text
+    with pikepdf.open(archive.root / keys.searchable(outcome.document_id)) as pdf:
+        assert len(pdf.pages) == 3
+
+
+def test_page_rotated_90_degrees_comes_out_upright(tmp_path, page_decision, digitize, archive):
+    image, truth = page_decision
+    path = tmp_path / "rotated.pdf"
+    save_pdf([image.rotate(90, expand=True)], path)
+    outcome = digitize(path)
+    page = outcome.record["pages"][0]
+    assert page["rotation"] in (90, 270)
+    assert cer(_text(archive, outcome), truth) <= 0.02
+    with pdfplumber.open(archive.root / keys.searchable(outcome.document_id)) as pdf:
+        assert pdf.pages[0].height > pdf.pages[0].width  # portrait again
+
+
+def test_skew_of_one_and_a_half_degrees_is_measured_and_corrected(tmp_path, page_decision, digitize, archive):
+    image, truth = page_decision
+    path = tmp_path / "skewed.png"
+    image.rotate(1.5, resample=Image.Resampling.BICUBIC, fillcolor="white").save(path, dpi=(300, 300))
+    outcome = digitize(path)
+    assert outcome.record["pages"][0]["skew_degrees"] == pytest.approx(1.5, abs=0.25)
+    assert cer(_text(archive, outcome), truth) <= 0.02
+
+
+def test_searchable_pdf_is_pdfa_2b_with_a_text_layer_matching_text_txt(tmp_path, page_decision, digitize,
+                                                                       archive):
+    image, _ = page_decision
+    second, _ = render_page(Document(type_name="CHỈ THỊ"), dpi=200)
+    path = tmp_path / "scan.pdf"
+    save_pdf([image, second], path)
+    outcome = digitize(path)
+    pdf_path = archive.root / keys.searchable(outcome.document_id)
+    with pikepdf.open(pdf_path) as pdf:
+        assert len(pdf.pages) == 2
+        meta = pdf.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
+        assert "/OutputIntents" in pdf.Root
+        for page in pdf.pages:  # the page image is kept, colour and ≥ 200 dpi
+            images = list(page.get_images().values())
+            assert images
+            width_px = max(int(im.Width) for im in images)
+            assert width_px / (float(page.mediabox[2]) / 72) >= 199
+    with pdfplumber.open(pdf_path) as pdf:
+        layer = [w["text"] for p in pdf.pages for w in p.extract_words()]
+    text = _text(archive, outcome)
+    assert collections.Counter(layer) == collections.Counter(text.split())
+
+
+def test_colour_is_kept_in_the_searchable_pdf(tmp_path, digitize, archive):
+    image, _ = render_page(Document(red_seal=True), dpi=200)
+    path = tmp_path / "seal.jpg"
+    image.save(path, quality=90, dpi=(200, 200))
+    outcome = digitize(path)
+    with pikepdf.open(archive.root / keys.searchable(outcome.document_id)) as pdf:
+        (im,) = pdf.pages[0].get_images().values()
+        assert str(im.ColorSpace) == "/DeviceRGB"
+    # the original bytes are archived unchanged
+    assert archive.get_bytes(outcome.record["artifacts"]["original"]) == path.read_bytes()
+
+
+def test_record_json_is_written_last(tmp_path, page_decision, digitize, archive):
+    image, _ = page_decision
+    path = tmp_path / "order.png"
+    image.save(path, dpi=(300, 300))
+    outcome = digitize(path)
+    prefix = archive.root / "records" / outcome.document_id
+    mtimes = {p.name: p.stat().st_mtime_ns for p in prefix.iterdir()}
+    assert mtimes["record.json"] == max(mtimes.values())
+    rec = json.loads((prefix / "record.json").read_text(encoding="utf-8"))
+    assert rec["document_id"] == outcome.document_id
