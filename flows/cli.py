@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,22 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.errors import describe, exit_code_for, exit_code_for_report
+from flows.cli_common import ArchiveOpt, console, fail
+from flows.cli_records import records_app
+from flows.errors import exit_code_for_report
 from pipeline.errors import ExitCode, SohoaError
 from pipeline.options import Options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
-records_app = typer.Typer(no_args_is_help=True, help="Read archived records.")
 app.add_typer(records_app, name="records")
-console = Console(stderr=True)
-
-ArchiveOpt = Annotated[str, typer.Option("--archive", "-a", envvar="SOHOA_ARCHIVE",
-                                         help="Archive: a directory, or s3://BUCKET/PREFIX.")]
-
-
-def _fail(exc: BaseException) -> None:
-    console.print(f"[red]error:[/red] {describe(exc)}")
-    raise typer.Exit(int(exit_code_for(exc)))
 
 
 @app.command()
@@ -55,7 +45,7 @@ def digitize(
     try:
         report = digitize_inbox(str(inbox), archive, options, force)
     except SohoaError as e:
-        _fail(e)
+        fail(e)
     print_summary(report)
     raise typer.Exit(int(exit_code_for_report(report)))
 
@@ -78,48 +68,6 @@ def print_summary(report: dict[str, Any]) -> None:
         if o["status"] in ("quarantined", "failed"):
             out.print(f"[red]{o['status']}[/red] {o['label']}: [{o['error']['code']}] {o['error']['message']}")
     out.print(f"archive: {report['archive']}  (report: runs/{report['run_id']}/report.json)")
-
-
-@records_app.command("export")
-def records_export(
-    archive: ArchiveOpt = "archive",
-    with_text: Annotated[bool, typer.Option("--with-text", help="Add the full text as `text`.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="json (the record) or nd30 (Decree 30 names).")] = "json",
-) -> None:
-    """Print every archived record, one JSON object per line."""
-    from pipeline import reader
-
-    try:
-        with reader.open_reader(archive) as r:
-            for rec in r.records():
-                if fmt == "nd30":
-                    from pipeline.extract.nd30 import to_nd30
-
-                    rec = to_nd30(rec)
-                if with_text:
-                    rec["text"] = r.text(rec.get("document_id") or rec.get("DocumentId"))
-                sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    except SohoaError as e:
-        _fail(e)
-
-
-@records_app.command("show")
-def records_show(
-    document_id: Annotated[str, typer.Argument(help="SHA-256 of the original (a unique prefix is enough).")],
-    archive: ArchiveOpt = "archive",
-    with_text: Annotated[bool, typer.Option("--with-text")] = False,
-) -> None:
-    """Print one record."""
-    from pipeline import reader
-
-    try:
-        with reader.open_reader(archive) as r:
-            rec = r.get(document_id)
-            if with_text:
-                rec["text"] = r.text(rec["document_id"])
-            sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
-    except SohoaError as e:
-        _fail(e)
 
 
 @app.command()
