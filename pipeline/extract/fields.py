@@ -20,6 +20,7 @@ from pipeline.text import new_tone_placement
 
 REVIEW_BELOW = 0.8
 HANDWRITING_OK = 0.9  # number/day: a single read must be at least this sure
+PRINTED = 0.93  # word confidence of clean print; handwriting seen on real scans stays below ~0.85
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Field:
     bbox: BBox | None = None
     source: str = "ocr"
     reason: str = ""
+    detail: str = ""  # e.g. the year of '12/2024/QĐ-UBND', kept for number_symbol
 
 
 def _conf(words: list[Word] | tuple[Word, ...]) -> float:
@@ -60,7 +62,18 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     _signer(pages, h, out, zone, kw)
     _identifiers(pages, out)
     _cross_checks(pages, out)
+    _number_symbol(out)
     return out
+
+
+def _number_symbol(out: dict[str, Field]) -> None:
+    num, sym = out.get("number"), out.get("symbol")
+    if num and sym and num.value and sym.value:
+        year = f"{num.detail}/" if num.detail else ""
+        out["number_symbol"] = Field(f"{num.value}/{year}{sym.value}", min(num.confidence, sym.confidence),
+                                     num.page, num.bbox, num.source, num.reason or sym.reason)
+    elif sym and sym.value:
+        out["number_symbol"] = Field(reason="number not read")
 
 
 # -- agency ---------------------------------------------------------------------------------------
@@ -152,21 +165,25 @@ def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obje
             out["number"] = Field(reason="number not printed in the text layer (inserted by the signing system?)")
         else:
             out["number"] = _at(seg, h.page, number, num_conf)
-        return
-    if number and num_conf >= 0.98:
-        out["number"] = _at(seg, h.page, number, num_conf)
+            out["number"].detail = ns.year or ""
         return
     second = None
-    if zone and so is not None and slash is not None:
+    if number and num_conf >= PRINTED:
+        pass
+    elif zone and so is not None and slash is not None:
         height = seg.bbox[3] - seg.bbox[1]
         box = (so.bbox[2] + 1, seg.bbox[1] - 0.5 * height, slash.bbox[0] + 3, seg.bbox[3] + 0.5 * height)
         second = _digits_zone(h.page, box, kw)
-    if number and second == number and num_conf >= 0.5:
+    if number and num_conf >= PRINTED:
+        out["number"] = _at(seg, h.page, number, num_conf)
+    elif number and second == number and num_conf >= 0.5:
         out["number"] = _at(seg, h.page, number, max(num_conf, 0.85), source="zone_ocr")
     elif number and num_conf >= HANDWRITING_OK and second is None:
         out["number"] = _at(seg, h.page, number, num_conf)
     else:
         out["number"] = Field(None, num_conf, seg.page, seg.bbox, reason="number handwritten or unclear")
+    if out["number"].value and ns.year:
+        out["number"].detail = ns.year
 
 
 def _pad(b: BBox, dx: float, dy: float) -> BBox:
@@ -209,7 +226,7 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
         day_conf = month_conf = year_conf = 1.0
     iso = pd.iso
     conf = min(day_conf, month_conf, year_conf)
-    if iso and (conf >= 0.98 or h.page.method == "text_layer"):
+    if iso and (conf >= PRINTED or h.page.method == "text_layer"):
         out["issued_date"] = _at(seg, h.page, iso, conf)
         return
     if iso and zone and h.page.method == "ocr" and day_words and month_conf >= 0.8 and year_conf >= 0.8:
@@ -279,10 +296,8 @@ def _summary(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obj
         again = zone_ocr(h.page, _pad(box, 6, 4), psm=6, red=True, blue=True, scale=1.5, **kw)  # type: ignore[arg-type]
         if again:
             other = parsers.normalise_summary(" ".join(ln.text for ln in again))
-            if _same(other, value):
-                conf = max(conf, 0.9)
-            else:
-                conf = min(conf, 0.7)  # two reads disagree: a person checks the text
+            # two reads agree: trust more; they disagree: a person checks the text
+            conf = max(conf, 0.9) if _same(other, value) else min(conf, 0.7)
     out["summary"] = Field(value, conf, h.summary[0].page, box, source)
 
 

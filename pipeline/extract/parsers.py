@@ -177,9 +177,13 @@ def normalise_summary(text: str) -> str:
     t = clean(text)
     if _VV.match(t):
         return "V/v " + _VV.sub("", t)
-    if strip_accents(t[:6]).lower() == "ve vie":
-        return "V" + t[1:]
+    m = _VE_VIEC_START.match(t)
+    if m:  # 'Vêviệc', 'về viêc' → 'Về việc' (marks of the set phrase damaged by OCR)
+        return "Về việc " + t[m.end():].lstrip()
     return t
+
+
+_VE_VIEC_START = re.compile(r"^\W{0,2}V[eềêếệểễè]\s*vi[eệêềếểễ]c\b\s*:?", re.IGNORECASE)
 
 
 _AUTH = re.compile(r"^\s*(?P<a>TM|KT|TL|TUQ|Q|1L|IL|K\.T|T\.L|T\.M)\s*[.,:]\s*(?P<rest>.*)$", re.IGNORECASE)
@@ -237,7 +241,7 @@ def valid_cccd(s: str, *, today: dt.date | None = None) -> bool:
     """12 digits: known province code, century/sex digit of 1900–2099, birth year not in the future."""
     if not re.fullmatch(r"\d{12}", s):
         return False
-    if int(s[:3]) not in vocab.CCCD_PROVINCE_CODES:
+    if s[:3] not in vocab.CCCD_PROVINCE_CODES:
         return False
     century = {0: 1900, 1: 1900, 2: 2000, 3: 2000}.get(int(s[3]))
     if century is None:

@@ -48,7 +48,13 @@ def read_block(segs: list[Segment], page: PageText, *, source: str, after: float
         if first is None:
             continue
         read = SignerRead(source=source)
-        read.titles.append((first[0], first[1] * s.confidence, s))
+        damp = 1.0
+        height = s.bbox[3] - s.bbox[1]
+        above = [a for a in right[:i] if 0 <= s.bbox[1] - a.bbox[3] < 1.5 * height + 4
+                 and a.confidence < 0.6 and len(a.text) >= 4]
+        if above:
+            damp = 0.5  # an unreadable line right above: part of the title (e.g. 'KT. …') may be lost
+        read.titles.append((first[0], first[1] * s.confidence * damp, s))
         last = s
         for t in right[i + 1:]:
             if t.bbox[1] <= last.bbox[1] + 2:
@@ -106,7 +112,7 @@ def _around_recipients(page: PageText, segs: list[Segment], **kw: object) -> Sig
                    and vocab.key(s.text).replace(":", "").startswith("NOI NHAN")), None)
     if anchor is None:
         return None
-    box: BBox = (0.45 * page.width, max(0.0, anchor.bbox[1] - 40), page.width - 10,
+    box: BBox = (0.45 * page.width, max(0.0, anchor.bbox[1] - 0.06 * page.height), page.width - 10,
                  min(page.height, anchor.bbox[1] + 0.33 * page.height))
     lines = zone_ocr(page, box, psm=6, red=True, blue=True, **kw)  # type: ignore[arg-type]
     if not lines:
