@@ -113,7 +113,8 @@ def _digitize(
                                  max_megapixels=options.max_page_megapixels)
         stage("ocr")
         ocr = _run_ocr(item.path, media_type, plans, work, options, executor, outcome)
-        page_texts = [_page_text(plan, ocr.get(plan.number)) for plan in plans]
+        pdf_path = item.path if media_type == "application/pdf" else None
+        page_texts = [_page_text(plan, ocr.get(plan.number), pdf_path) for plan in plans]
         stage("searchable")
         pdf_path = searchable.build(item.path, media_type, plans, ocr, work / "searchable.pdf",
                                     title=item.filename, pdfa=options.pdfa)
@@ -187,9 +188,9 @@ def _image_only_page(job: PageJob, plan: pages.PagePlan, warning: str) -> PageOc
                    image_path=path, replace_image=job.force_image, warnings=[warning])
 
 
-def _page_text(plan: pages.PagePlan, ocr: PageOcr | None) -> PageText:
+def _page_text(plan: pages.PagePlan, ocr: PageOcr | None, pdf_path: Path | None) -> PageText:
     if ocr is None:
-        return PageText(plan.number, plan.width, plan.height, "text_layer", plan.lines)
+        return PageText(plan.number, plan.width, plan.height, "text_layer", plan.lines, pdf_path=pdf_path)
     return PageText(plan.number, ocr.width, ocr.height, "ocr", ocr.lines, ocr.image_path, ocr.dpi,
                     plan.overlay_text)
 

@@ -53,6 +53,7 @@ class PageText:
     image_path: Path | None = None  # upright, deskewed page image used for OCR (None for text-layer pages)
     dpi: int | None = None
     overlay_text: str = ""  # a small text layer left on a scanned page, e.g. a digital-signature stamp
+    pdf_path: Path | None = None  # the input PDF of a text-layer page, to render zones (annotations drawn)
 
     @property
     def text(self) -> str:
