@@ -113,8 +113,8 @@ def _digitize(
                                  max_megapixels=options.max_page_megapixels)
         stage("ocr")
         ocr = _run_ocr(item.path, media_type, plans, work, options, executor, outcome)
-        pdf_path = item.path if media_type == "application/pdf" else None
-        page_texts = [_page_text(plan, ocr.get(plan.number), pdf_path) for plan in plans]
+        source_pdf = item.path if media_type == "application/pdf" else None
+        page_texts = [_page_text(plan, ocr.get(plan.number), source_pdf) for plan in plans]
         stage("searchable")
         pdf_path = searchable.build(item.path, media_type, plans, ocr, work / "searchable.pdf",
                                     title=item.filename, pdfa=options.pdfa)
