@@ -52,12 +52,13 @@ def digitize(
 
 def print_summary(report: dict[str, Any]) -> None:
     t = report["totals"]
-    failures = t["quarantined"] + sum(o["status"] == "failed" for o in report["outcomes"])
+    failures = t["quarantined"] + t["failed"]
     table = Table(title="sohoa digitize — summary")
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in (("documents", t["documents"]), ("  archived now", t["archived"]),
                          ("  already archived", t["skipped"]), ("  quarantined", t["quarantined"]),
+                         ("  failed (retried next run)", t["failed"]), ("  left for next run", t["deferred"]),
                          ("pages", t["pages"]), ("  OCR'd pages", t["ocr_pages"]),
                          ("  text-layer pages", t["text_pages"]), ("seconds", t["seconds"]),
                          ("pages/min", t["pages_per_minute"]), ("failures", failures)):

@@ -16,8 +16,12 @@ def exit_code_for(exc: BaseException) -> ExitCode:
 
 
 def exit_code_for_report(report: dict[str, Any]) -> ExitCode:
-    """0 when every input was archived (or already was); 3 when some went to quarantine."""
-    return ExitCode.quarantined if report["totals"]["quarantined"] else ExitCode.ok
+    """0: every input archived (now or before); 4: some failed for run-level reasons (archive
+    unreachable, …) and will be retried by the next run; 3: some went to quarantine."""
+    totals = report["totals"]
+    if totals.get("failed"):
+        return ExitCode.infrastructure
+    return ExitCode.quarantined if totals["quarantined"] else ExitCode.ok
 
 
 def describe(exc: BaseException) -> str:
@@ -31,8 +35,8 @@ def final_state(report: dict[str, Any]) -> Any:
     """Completed, or Failed naming the quarantined inputs, so the UI shows the run's real outcome."""
     from prefect.states import Completed, Failed
 
-    q = [o for o in report["outcomes"] if o["status"] == "quarantined"]
-    if not q:
+    bad = [o for o in report["outcomes"] if o["status"] in ("quarantined", "failed")]
+    if not bad:
         return Completed(message=report["summary_line"], data=report)
-    names = ", ".join(f"{o['label']} ({o['error']['code']})" for o in q[:10])
-    return Failed(message=f"{len(q)} input(s) quarantined: {names}", data=report)
+    names = ", ".join(f"{o['label']} ({o['error']['code']})" for o in bad[:10])
+    return Failed(message=f"{len(bad)} input(s) quarantined or failed: {names}", data=report)

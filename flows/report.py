@@ -36,6 +36,8 @@ def build(run_id: str, inbox: str, archive: str, outcomes: list[Outcome], starte
         "archived": len(done),
         "skipped": sum(r["status"] == "skipped" for r in rows),
         "quarantined": sum(r["status"] == "quarantined" for r in rows),
+        "failed": sum(r["status"] == "failed" for r in rows),
+        "deferred": sum(r["status"] == "deferred" for r in rows),
         "pages": pages,
         "ocr_pages": sum(r["ocr_pages"] for r in done),
         "text_pages": sum(r["text_pages"] for r in done),
@@ -43,8 +45,8 @@ def build(run_id: str, inbox: str, archive: str, outcomes: list[Outcome], starte
         "pages_per_minute": round(pages / seconds * 60, 1) if seconds > 0 else 0.0,
     }
     line = (f"{totals['documents']} documents: {totals['archived']} archived, {totals['skipped']} already "
-            f"archived, {totals['quarantined']} quarantined; {pages} pages in {seconds:.1f} s "
-            f"({totals['pages_per_minute']} pages/min)")
+            f"archived, {totals['quarantined']} quarantined, {totals['failed']} failed, {totals['deferred']} "
+            f"left for the next run; {pages} pages in {seconds:.1f} s ({totals['pages_per_minute']} pages/min)")
     return {"run_id": run_id, "inbox": inbox, "archive": archive, "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "totals": totals, "outcomes": rows,
             "summary_line": line}
@@ -72,10 +74,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"| {t['documents']} | {t['archived']} | {t['skipped']} | {t['quarantined']} | {t['pages']} | "
         f"{t['ocr_pages']} | {t['text_pages']} | {t['seconds']} | {t['pages_per_minute']} |",
     ]
-    failures = [r for r in report["outcomes"] if r["status"] == "quarantined"]
+    failures = [r for r in report["outcomes"] if r["status"] in ("quarantined", "failed")]
     if failures:
-        lines += ["", "## Quarantined", ""]
-        lines += [f"- `{r['label']}` — **{r['error']['code']}**: {r['error']['message']}" for r in failures]
+        lines += ["", "## Failures", ""]
+        lines += [f"- `{r['label']}` ({r['status']}) — **{r['error']['code']}**: {r['error']['message']}"
+                  for r in failures]
     warned = [r for r in report["outcomes"] if r["warnings"]]
     if warned:
         lines += ["", "## Warnings", ""]

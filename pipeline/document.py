@@ -7,6 +7,7 @@ unreachable, Tesseract missing, work directory unusable) propagate.
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from typing import Any, Literal
 from pipeline import __version__, extract, intake, pages, searchable, tesseract
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
-from pipeline.errors import SohoaError, TesseractError, WorkDirError
+from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDirError
 from pipeline.models import PageText
 from pipeline.ocr import PageJob, PageOcr, ocr_page
 from pipeline.options import Options
@@ -30,7 +31,7 @@ from schemas.record import Record
 
 log = logging.getLogger(__name__)
 
-Status = Literal["archived", "skipped", "quarantined", "failed"]
+Status = Literal["archived", "skipped", "deferred", "quarantined", "failed"]
 
 
 @dataclass
@@ -67,32 +68,61 @@ def process(
     """Digitize one input into `archive`; see the module docstring for the error contract."""
     started = time.monotonic()
     outcome = Outcome(item.label, item.filename, item.dossier_id, "archived")
+    stage = ["intake"]
+
+    def enter(name: str) -> None:
+        stage[0] = name
+        if on_stage:
+            on_stage(name)
+
     sha = ""
     try:
+        if intake.changed_since_scan(item):
+            outcome.status = "deferred"
+            outcome.warnings.append("the file changed since the inbox was scanned; left for the next run")
+            return outcome
         media_type, sha = intake.identify(item, max_bytes=int(options.max_file_mb * 1e6))
         outcome.document_id = sha
         if not force and store.has_record(archive, sha):
             outcome.status = "skipped"
             outcome.record = store.get_record(archive, sha)
         else:
-            outcome.record = _digitize(item, media_type, sha, archive, options, executor, outcome, on_stage)
+            outcome.record = _digitize(item, media_type, sha, archive, options, executor, outcome, enter)
         if item.dossier_id and outcome.record:
             store.add_to_manifest(archive, item.dossier_id, [_manifest_entry(item, outcome.record)])
-    except SohoaError as e:
-        if not e.document_level:
-            raise
+    except Exception as e:
+        error = _classify(e, stage[0])
+        if not error.document_level:
+            if error is e:
+                raise
+            raise error from e
         sha = sha or _sha_or_empty(item.path)
         outcome.status = "quarantined"
         outcome.document_id = None
-        outcome.error = e.to_dict()
+        outcome.error = error.to_dict()
         store.quarantine(archive, dossier_id=item.dossier_id, filename=item.filename, sha256=sha,
-                         source=item.path, error=e.to_dict())
+                         source=item.path, error=outcome.error)
     if outcome.record:
         outcome.pages = len(outcome.record["pages"])
         outcome.ocr_pages = sum(p["method"] == "ocr" for p in outcome.record["pages"])
         outcome.text_pages = outcome.pages - outcome.ocr_pages
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
+
+
+def _classify(e: Exception, stage: str) -> SohoaError:
+    """Typed errors pass through; a full disk is the run's problem; anything else is this document's."""
+    if isinstance(e, SohoaError):
+        return e
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return WorkDirError(f"{e.strerror} ({e.filename or 'work directory'})")
+    if isinstance(e, MemoryError | RecursionError):
+        err = ProcessingError(f"{stage}: {type(e).__name__}")
+    else:
+        err = ProcessingError(f"{stage}: {type(e).__name__}: {str(e)[:200]}")
+    err.stage = stage
+    log.exception("unexpected error in stage %s", stage)
+    return err
 
 
 def _digitize(
@@ -110,7 +140,7 @@ def _digitize(
     try:
         stage("pages")
         plans = pages.plan_pages(item.path, media_type, max_pages=options.max_pages,
-                                 max_megapixels=options.max_page_megapixels)
+                                 max_megapixels=options.max_page_megapixels, dpi=options.ocr_dpi)
         stage("ocr")
         ocr = _run_ocr(item.path, media_type, plans, work, options, executor, outcome)
         source_pdf = item.path if media_type == "application/pdf" else None

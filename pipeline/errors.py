@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     quarantined = 3  # the run finished; some inputs went to quarantine
     bad_args = 2
     infrastructure = 4  # archive unreachable, Tesseract missing, work dir full …
+    integrity = 5  # `sohoa records verify` found mismatched, orphaned or dangling objects
     ctrl_c = 130
 
 
@@ -158,6 +159,22 @@ class ArchiveUnreachableError(ArchiveError):
     message_vi = "không kết nối được kho lưu trữ {detail}: kiểm tra địa chỉ, mạng và thông tin đăng nhập"
 
 
+class ArchiveConfigError(ArchiveError):
+    code = "E_ARCHIVE_CONFIG"
+    exit_code = ExitCode.bad_args
+    message = "the archive is not configured: {detail}"
+    message_vi = "chưa cấu hình kho lưu trữ: {detail}"
+
+
+class IndexKeyMissingError(SohoaError):
+    code = "E_INDEX_KEY"
+    stage = "archive"
+    exit_code = ExitCode.bad_args
+    message = ("SOHOA_INDEX_KEY is not set: the citizen-ID index is keyed with it (HMAC); set the same "
+               "secret the archive was written with")
+    message_vi = "chưa đặt SOHOA_INDEX_KEY: chỉ mục số định danh được băm (HMAC) bằng khóa này"
+
+
 class RecordNotFoundError(SohoaError):
     code = "E_RECORD_NOT_FOUND"
     stage = "archive"
@@ -171,3 +188,14 @@ class WorkDirError(SohoaError):
     document_level = False
     message = "the work directory cannot be written ({detail}): free disk space or set SOHOA_WORK_DIR"
     message_vi = "không ghi được thư mục làm việc ({detail}): giải phóng dung lượng hoặc đặt SOHOA_WORK_DIR"
+
+
+class ProcessingError(SohoaError):
+    """An unexpected failure while processing one document: it is quarantined, the run goes on."""
+
+    code = "E_PROCESSING"
+    exit_code = ExitCode.quarantined
+    message = ("unexpected error while processing the document ({detail}); the file is kept in quarantine — "
+               "report it to the sohoa maintainers with error.json")
+    message_vi = ("lỗi không mong đợi khi xử lý tài liệu ({detail}); tệp được giữ trong khu cách ly — "
+                  "hãy gửi error.json cho nhóm phát triển sohoa")

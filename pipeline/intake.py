@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MEDIA_TYPES = {"application/pdf": "pdf", "image/tiff": "tif", "image/jpeg": "jpg", "image/png": "png"}
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart")
+_JUNK = {".ds_store", "thumbs.db", "desktop.ini"}  # written by file managers, never documents
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class InputFile:
 def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None = None) -> list[InputFile]:
     """Every candidate file in the inbox, dossiers first by name, then loose files.
 
-    Hidden files, partial downloads and files younger than `min_age_seconds` are skipped (logged).
+    File-manager junk, hidden folders, partial downloads and files younger than `min_age_seconds` are skipped (logged).
     Anything else is returned, even if it will be rejected later: bad input must be quarantined,
     not silently left behind.
     """
@@ -47,7 +48,9 @@ def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None =
     found: list[InputFile] = []
     for path in sorted(inbox.rglob("*")):
         rel = path.relative_to(inbox)
-        if any(part.startswith(".") for part in rel.parts) or rel.parts[0] in ("processed",):
+        if any(part.startswith(".") for part in rel.parts[:-1]) or rel.parts[0] in ("processed",):
+            continue  # hidden folders (.git, .sohoa) and the processed/ area are not inbox
+        if path.name.lower() in _JUNK or path.name.startswith("._"):
             continue
         if not path.is_file() or path.is_symlink():
             continue
@@ -93,9 +96,18 @@ def identify(item: InputFile, *, max_bytes: int | None = None) -> tuple[str, str
             digest.update(chunk)
     media_type = sniff(head)
     if media_type is None:
-        ext = item.path.suffix.lower() or "(no extension)"
-        raise UnsupportedTypeError(ext)
+        ext = item.path.suffix.lower() or "without extension"
+        raise UnsupportedTypeError(f"(named {ext}, content not recognised)")
     return media_type, digest.hexdigest()
+
+
+def changed_since_scan(item: InputFile) -> bool:
+    """True when the file grew, shrank or was touched after the scan: a writer is still at it."""
+    try:
+        st = item.path.stat()
+    except FileNotFoundError:
+        return True
+    return st.st_size != item.size or st.st_mtime != item.mtime
 
 
 def iter_chunks(path: Path, size: int = 8 << 20) -> Iterator[bytes]:

@@ -46,21 +46,28 @@ def guess_dpi(width_px: int, height_px: int, declared: object) -> int:
     return max(72, min(1200, round(max(width_px, height_px) / 11.69)))
 
 
-def plan_pages(path: Path, media_type: str, *, max_pages: int, max_megapixels: float) -> list[PagePlan]:
-    plans = _plan_pdf(path, max_pages) if media_type == "application/pdf" else _plan_image(
+def plan_pages(path: Path, media_type: str, *, max_pages: int, max_megapixels: float,
+               dpi: int = 300) -> list[PagePlan]:
+    """One plan per page; `dpi` is the OCR resolution, which bounds a PDF page's pixel count."""
+    plans = _plan_pdf(path, max_pages, max_megapixels, dpi) if media_type == "application/pdf" else _plan_image(
         path, max_pages, max_megapixels)
     if not plans:
         raise NoPagesError()
     return plans
 
 
-def _plan_pdf(path: Path, max_pages: int) -> list[PagePlan]:
+def _plan_pdf(path: Path, max_pages: int, max_megapixels: float, dpi: int) -> list[PagePlan]:
     plans: list[PagePlan] = []
     try:
         with pdfplumber.open(path) as pdf:
             if len(pdf.pages) > max_pages:
                 raise LimitExceededError(f"{len(pdf.pages)} pages, limit {max_pages}")
             for i, page in enumerate(pdf.pages, start=1):
+                megapixels = float(page.width) * float(page.height) * (dpi / 72) ** 2 / 1e6
+                if megapixels > max_megapixels:
+                    raise LimitExceededError(
+                        f"page {i} is {page.width / 72:.0f}×{page.height / 72:.0f} inches "
+                        f"({megapixels:.0f} megapixels at {dpi} dpi), limit {max_megapixels:.0f}")
                 plans.append(_plan_pdf_page(i, page))
                 page.close()
     except LimitExceededError:
