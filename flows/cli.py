@@ -13,6 +13,7 @@ from rich.table import Table
 from flows.cli_common import ArchiveOpt, console, fail
 from flows.cli_records import records_app
 from flows.errors import exit_code_for_report
+from pipeline import tesseract
 from pipeline.errors import ExitCode, SohoaError
 from pipeline.options import Options
 
@@ -40,12 +41,21 @@ def digitize(
     except Exception as e:
         console.print(f"[red]invalid option:[/red] {e}")
         raise typer.Exit(int(ExitCode.bad_args)) from e
-    from flows.digitize import digitize_inbox
-
-    try:
-        report = digitize_inbox(str(inbox), archive, options, force)
+    try:  # fail in a second, before Prefect starts, when the engine is missing
+        tesseract.version()
+        tesseract.check_language(options.language, options.tessdata_dir)
     except SohoaError as e:
         fail(e)
+    from flows.digitize import digitize_inbox  # Prefect's import is slow: only when running
+
+    try:
+        # The flow ends Failed when inputs were quarantined; its data is still the report.
+        state = digitize_inbox(str(inbox), archive, options, force, return_state=True)
+        report = state.result(raise_on_failure=False)
+    except SohoaError as e:
+        fail(e)
+    if isinstance(report, BaseException):
+        fail(report)
     print_summary(report)
     raise typer.Exit(int(exit_code_for_report(report)))
 

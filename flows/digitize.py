@@ -1,14 +1,17 @@
 """The digitization flows: `digitize-inbox` (the nightly job) and `digitize-dossier` (one hồ sơ).
 
 Tasks wrap `pipeline` functions thinly. Documents run side by side in threads (ThreadPoolTaskRunner)
-and share one page-worker process pool, so OCR keeps every core busy across documents.
+and share one page-worker process pool, so OCR keeps every core busy across documents. Each run
+claims its dossiers in the archive (`pipeline.archive.claims`) so concurrent runs on several workers
+take disjoint batches; inputs leave the inbox only once their record is verified (`flows.inbox`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +23,58 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
-from prefect.context import get_run_context
+from prefect.context import TaskRunContext, get_run_context
 from prefect.futures import as_completed
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
 
+from flows import inbox as inbox_ops
 from flows import report as reports
-from flows.errors import describe
+from flows.errors import describe, final_state
+from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
-from pipeline import intake, tesseract
-from pipeline.archive import Archive, keys, open_archive
+from pipeline import __version__, intake, tesseract
+from pipeline.archive import Archive, claims, keys, open_archive
+from pipeline.archive.base import sha256_file
 from pipeline.document import Outcome, process
+from pipeline.errors import SohoaError
 from pipeline.options import Options
+from pipeline.text import nfc
+
+STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+                   "retry_jitter_factor": 0.5}
+# Options that change what is archived; the rest (parallelism, work folder) do not touch the cache key.
+_OUTPUT_OPTIONS = ("language", "tessdata_dir", "ocr_dpi", "min_output_dpi", "ocr_timeout", "detect_orientation",
+                   "deskew", "max_pages", "max_page_megapixels", "max_file_mb", "pdfa")
 
 
 @functools.lru_cache(maxsize=8)
 def _archive(uri: str) -> Archive:
     return open_archive(uri)
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_sha(path: str, size: int, mtime: float) -> str:
+    return sha256_file(Path(path))
+
+
+def document_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
+    """Content sha256 + pipeline version + output options + archive: a restarted run skips finished documents.
+
+    None (no caching) when forced or when the file cannot be read (process() will quarantine it).
+    """
+    if parameters.get("force"):
+        return None
+    item: intake.InputFile = parameters["item"]
+    options: Options = parameters["options"]
+    try:
+        sha = _content_sha(str(item.path), item.size, item.mtime)
+    except OSError:
+        return None
+    opts = options.model_dump_json(include=set(_OUTPUT_OPTIONS))
+    salt = hashlib.sha256(f"{opts}|{parameters['archive']}|{item.label}".encode()).hexdigest()[:16]
+    return f"sohoa-digitize-{sha}-{__version__}-{salt}"
 
 
 @task(name="check-engine", cache_policy=NONE)
@@ -53,8 +92,9 @@ def scan_inbox(inbox: str, options: Options) -> list[intake.InputFile]:
     return items
 
 
-@task(name="digitize-document", cache_policy=NONE, tags=["tesseract"],
-      task_run_name="digitize {item.label}", retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)
+@task(name="digitize-document", cache_key_fn=document_cache_key, cache_expiration=timedelta(days=2),
+      persist_result=True, tags=["tesseract"], task_run_name="digitize {item.label}", retries=2,
+      retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)
 def digitize_document(item: intake.InputFile, archive: str, options: Options, force: bool = False) -> Outcome:
     """One document; raises only for run-level trouble (archive, engine), which Prefect retries."""
     logger = get_run_logger()
@@ -66,6 +106,32 @@ def digitize_document(item: intake.InputFile, archive: str, options: Options, fo
     return outcome
 
 
+@task(name="claim-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
+def claim_dossiers(archive: str, dossiers: list[str], owner: str, settings: RunSettings) -> list[claims.Claim]:
+    return claims.claim_many(_archive(archive), dossiers, owner, limit=settings.max_dossiers,
+                             lease_seconds=settings.lease_minutes * 60, settle_seconds=settings.claim_settle_seconds)
+
+
+@task(name="release-claims", cache_policy=NONE, **STORAGE_RETRIES)
+def release_claims(archive: str, held: list[claims.Claim]) -> None:
+    for claim in held:
+        claims.release(_archive(archive), claim)
+
+
+@task(name="move-processed", cache_policy=NONE, **STORAGE_RETRIES)
+def move_processed(inbox: str, archive: str, items: list[intake.InputFile],
+                   statuses: dict[str, str]) -> list[inbox_ops.Moved]:
+    """Move inputs out of the inbox once their record (or quarantine entry) is verified in the archive."""
+    moved = inbox_ops.move_processed(Path(inbox), _archive(archive), items, statuses)
+    get_run_logger().info("%d input(s) moved to %s/%s", len(moved), inbox, inbox_ops.PROCESSED)
+    return moved
+
+
+@task(name="archive-report", cache_policy=NONE, **STORAGE_RETRIES)
+def archive_report(archive: str, rep: dict[str, Any]) -> None:
+    _archive(archive).put_json(keys.run_report(rep["run_id"]), rep)
+
+
 def _run_id() -> str:
     try:
         ctx = get_run_context()
@@ -74,41 +140,189 @@ def _run_id() -> str:
         return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _failed_outcome(item: intake.InputFile, e: BaseException) -> Outcome:
+    return Outcome(item.label, item.filename, item.dossier_id, "failed",
+                   error={"code": getattr(e, "code", "E_INTERNAL"), "message": describe(e),
+                          "exception": type(e).__name__})
+
+
 def run_documents(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,
-                  inbox: str) -> dict[str, Any]:
-    """Digitize `items`, publish artifacts, archive the run report; returns the report."""
+                  inbox: str, held: dict[str, claims.Claim] | None = None,
+                  lease_seconds: float = 7200) -> dict[str, Any]:
+    """Digitize `items` (progress artifact updated as they finish); returns the run report (not yet published).
+
+    `held` are this run's dossier claims, renewed as their documents finish so long runs keep them.
+    """
     logger = get_run_logger()
     started, t0 = datetime.now(UTC), time.monotonic()
     progress = create_progress_artifact(0.0, description="Documents done")
     outcomes: list[Outcome] = []
+    renewed: dict[str, float] = {}
     with page_pool(options.jobs):
         futures = {digitize_document.submit(item, archive, options, force): item for item in items}
         for done, future in enumerate(as_completed(list(futures)), start=1):
             item = futures[future]
             try:
-                outcomes.append(future.result())
+                outcome = future.result()
+                if future.state.name == "Cached" and outcome.status == "archived":
+                    outcome.status = "skipped"  # done by an earlier (crashed or repeated) run
+                outcomes.append(outcome)
             except Exception as e:  # run-level failure of this document after retries
                 logger.error("%s failed: %s", item.label, describe(e))
-                code = getattr(e, "code", "E_INTERNAL")
-                outcomes.append(Outcome(item.label, item.filename, item.dossier_id, "failed",
-                                        error={"code": code, "message": describe(e),
-                                               "exception": type(e).__name__}))
-            update_progress_artifact(progress, 100.0 * done / max(1, len(items)))
+                outcomes.append(_failed_outcome(item, e))
+            update_progress_artifact(progress, 100.0 * done / max(1, len(items)),
+                                     description=f"{done}/{len(items)} documents done")
+            _renew(archive, held, inbox_ops.batch_of(item), renewed, lease_seconds)
     order = {item.label: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order.get(o.label, 0))
-    rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
-    _archive(archive).put_json(keys.run_report(rep["run_id"]), rep)
+    return reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
+
+
+def _renew(archive: str, held: dict[str, claims.Claim] | None, dossier: str, renewed: dict[str, float],
+           lease_seconds: float) -> None:
+    """Renew a dossier's lease at most every tenth of its length."""
+    if not held or dossier not in held or time.monotonic() - renewed.get(dossier, 0.0) < lease_seconds / 10:
+        return
+    claim = claims.renew(_archive(archive), held[dossier], lease_seconds=lease_seconds)
+    renewed[dossier] = time.monotonic()
+    if claim is None:
+        get_run_logger().warning("dossier %s: lease lost to another run", dossier)
+    else:
+        held[dossier] = claim
+
+
+def pdf_links(rep: dict[str, Any]) -> str:
+    """Markdown links to the archived searchable PDFs (presigned for S3, file:// for a local archive)."""
+    store_ = _archive(rep["archive"])
+    lines = [f"# Archived PDFs — run {rep['run_id']}", "", "| document | dossier | PDF |", "|---|---|---|"]
+    for r in rep["outcomes"]:
+        key = r.get("searchable_pdf")
+        if r["status"] not in ("archived", "skipped") or not key:
+            continue
+        try:
+            url = store_.presigned_url(key, expires_seconds=7 * 24 * 3600)
+        except Exception:  # an archive without URLs: show the key
+            url = ""
+        link = f"[searchable.pdf]({url})" if url else f"`{key}`"
+        lines.append(f"| {r['label']} | {r['dossier_id'] or ''} | {link} |")
+    return "\n".join(lines) + "\n"
+
+
+def publish(rep: dict[str, Any], extra_markdown: str = "") -> None:
+    """Archive the report, then show the table, the summary and the PDF links in the UI."""
+    archive_report(rep["archive"], rep)
     create_table_artifact(reports.artifact_table(rep), key="documents", description=rep["summary_line"])
-    create_markdown_artifact(reports.markdown(rep), key="run-summary", description="sohoa run summary")
-    logger.info(rep["summary_line"])
+    create_markdown_artifact(reports.markdown(rep) + extra_markdown, key="run-summary",
+                             description="sohoa run summary")
+    create_markdown_artifact(pdf_links(rep), key="archived-pdfs", description="Links to the archived PDFs")
+    get_run_logger().info(rep["summary_line"])
+
+
+def _extra_markdown(rep: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if rep.get("moved") is not None:
+        lines += ["", f"Moved to `processed/`: {len(rep['moved'])} input(s)."]
+    for title, names in (("Not taken by this run (claimed by another run, or over the batch size)",
+                          rep.get("claimed_elsewhere")),
+                         ("Left for the next run (files still being written)", rep.get("incomplete"))):
+        if names:
+            lines += ["", f"## {title}", ""] + [f"- `{n}`" for n in names]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _process_batch(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings,
+                   items: list[intake.InputFile], held: dict[str, claims.Claim], move: bool) -> dict[str, Any]:
+    try:
+        rep = run_documents(items, archive, options, force=force, inbox=inbox, held=held,
+                            lease_seconds=settings.lease_minutes * 60)
+        if move:
+            statuses = {r["label"]: r["status"] for r in rep["outcomes"]}
+            rep["moved"] = [m.__dict__ for m in move_processed(inbox, archive, items, statuses)]
+    finally:
+        release_claims(archive, list(held.values()))
+    rep["dossiers"] = sorted(held)
     return rep
 
 
 @flow(name="digitize-inbox", task_runner=ThreadPoolTaskRunner(max_workers=3), log_prints=True)
 def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None = None,
-                   force: bool = False) -> dict[str, Any]:
-    """Digitize every document in INBOX (one folder per dossier) into ARCHIVE."""
+                   force: bool = False, settings: RunSettings | None = None) -> State:
+    """Digitize the complete, unclaimed dossiers of INBOX into ARCHIVE and move them to INBOX/processed.
+
+    Args:
+        inbox: Folder with one sub-folder per dossier (hồ sơ); loose files count as dossier "_".
+        archive: A directory, or s3://BUCKET/PREFIX.
+        options: How documents are digitized.
+        force: Re-process documents already archived (re-OCR).
+        settings: Batch size, dossier leases and moving of processed inputs.
+    """
     options = options or Options()
+    settings = settings or RunSettings()
+    logger = get_run_logger()
     check_engine(options)
     items = scan_inbox(inbox, options)
-    return run_documents(items, archive, options, force=force, inbox=inbox)
+    groups = inbox_ops.by_dossier(items)
+    incomplete = inbox_ops.incomplete_dossiers(Path(inbox), options.min_file_age_seconds) & set(groups)
+    for name in sorted(incomplete):
+        logger.info("dossier %s: files still being written, left for the next run", name)
+    candidates = [d for d in groups if d not in incomplete]
+    held = {c.dossier_id: c for c in claim_dossiers(archive, candidates, _run_id(), settings)}
+    elsewhere = [d for d in candidates if d not in held]
+    for name in elsewhere:
+        logger.info("dossier %s: not taken (claimed by another run, or over the batch size)", name)
+    logger.info("taking %d dossier(s): %s", len(held), ", ".join(sorted(held)) or "none")
+    batch = [item for d in groups if d in held for item in groups[d]]
+    rep = _process_batch(inbox, archive, options, force, settings, batch, held, settings.move_processed)
+    rep["incomplete"], rep["claimed_elsewhere"] = sorted(incomplete), elsewhere
+    publish(rep, _extra_markdown(rep))
+    return final_state(rep)
+
+
+class DossierBusyError(SohoaError):
+    """Another live run holds the dossier's claim: the operator waits for it or for the lease to expire."""
+
+    code = "E_DOSSIER_BUSY"
+    stage = "claim"
+    document_level = False
+    message = "{detail}; wait for that run to finish (or its lease to expire) and trigger again"
+    message_vi = "{detail}; hãy chờ lượt chạy đó kết thúc (hoặc hết hạn giữ) rồi chạy lại"
+
+
+@flow(name="digitize-dossier", task_runner=ThreadPoolTaskRunner(max_workers=3), log_prints=True)
+def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options: Options | None = None,
+                     force: bool = False, settings: RunSettings | None = None) -> State:
+    """Digitize one dossier, e.g. after a re-scan: INBOX/<dossier>, else (with force) INBOX/processed/<dossier>.
+
+    Args:
+        dossier: The dossier's folder name (hồ sơ id).
+        inbox: The inbox folder holding the dossier.
+        archive: A directory, or s3://BUCKET/PREFIX.
+        options: How documents are digitized.
+        force: Re-process documents already archived (re-OCR), e.g. after a better scan of the same file.
+        settings: Lease and moving of processed inputs.
+    """
+    options = options or Options()
+    settings = settings or RunSettings()
+    logger = get_run_logger()
+    name = nfc(dossier)
+    if not name or "/" in name or "\\" in name or name in (".", "..", inbox_ops.PROCESSED):
+        raise ValueError(f"not a dossier folder name: {dossier!r}")
+    check_engine(options)
+    items = [i for i in scan_inbox(inbox, options) if i.dossier_id == name]
+    move = settings.move_processed
+    if not items and force:
+        done_dir = str(Path(inbox) / inbox_ops.PROCESSED)
+        items = [i for i in scan_inbox(done_dir, options) if i.dossier_id == name]
+        move = False  # already in processed/
+        logger.info("dossier %s: re-processing %d file(s) from %s", name, len(items), done_dir)
+    if not items:
+        logger.warning("dossier %s: no files in %s", name, inbox)
+    held = {c.dossier_id: c for c in claim_dossiers(archive, [name], _run_id(), settings)}
+    if name not in held:
+        current = claims.read_claim(_archive(archive), name)
+        owner = f"run {current.owner} until {current.expires_at}" if current else "another run"
+        raise DossierBusyError(f"dossier {name} is being processed by {owner}")
+    rep = _process_batch(inbox, archive, options, force, settings, items, held, move)
+    publish(rep, _extra_markdown(rep))
+    return final_state(rep)
+

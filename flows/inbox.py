@@ -1,0 +1,134 @@
+"""The inbox side of a run: which dossiers are complete, and moving inputs out once archived.
+
+Layout: INBOX/<dossier>/<files…> (files at the top level belong to no dossier, batch "_").
+After a run, an input is moved to INBOX/processed/<dossier>/<file> only once its record is verified
+in the archive (record.json present, its source sha256 = the file's, original object hash = the same).
+Quarantined inputs go to INBOX/processed/quarantine/<dossier>/<file> once the archive holds their
+bytes and error.json, so the nightly run does not quarantine them again; an operator who fixes one
+drops it back into the inbox. Inputs whose document failed for a run-level reason stay where they are
+for the next run. No Prefect here: the flows call these through thin tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import intake
+from pipeline.archive import Archive, keys
+from pipeline.archive import records as store
+from pipeline.archive.base import sha256_file
+from pipeline.text import nfc
+
+log = logging.getLogger(__name__)
+
+PROCESSED = "processed"
+LOOSE = "_"  # the batch name of files at the inbox's top level
+
+
+def batch_of(item: intake.InputFile) -> str:
+    return item.dossier_id or LOOSE
+
+
+def by_dossier(items: list[intake.InputFile]) -> dict[str, list[intake.InputFile]]:
+    """Items grouped by dossier, in the scan's order."""
+    groups: dict[str, list[intake.InputFile]] = defaultdict(list)
+    for item in items:
+        groups[batch_of(item)].append(item)
+    return dict(groups)
+
+
+def incomplete_dossiers(inbox: Path, min_age_seconds: float, now: float | None = None) -> set[str]:
+    """Dossiers with a file still being written (partial name or too young): left whole for the next run."""
+    now = time.time() if now is None else now
+    found: set[str] = set()
+    for top in inbox.iterdir() if inbox.is_dir() else []:
+        if not top.is_dir() or top.name.startswith(".") or top.name == PROCESSED:
+            continue
+        for path in top.rglob("*"):
+            if not path.is_file():
+                continue
+            partial = path.name.lower().endswith(intake._IGNORED_SUFFIXES) or path.name.startswith("~$")
+            if partial or now - path.stat().st_mtime < min_age_seconds:
+                found.add(nfc(top.name))
+                break
+    return found
+
+
+@dataclass
+class Moved:
+    label: str
+    to: str  # path relative to the inbox
+    status: str
+
+
+def verified(archive: Archive, sha256: str) -> bool:
+    """The archive holds this input's committed record: record.json present and hashes agreeing."""
+    rec = store.get_record(archive, sha256)
+    if rec is None or (rec.get("source") or {}).get("sha256") != sha256 or rec.get("document_id") != sha256:
+        return False
+    info = archive.stat((rec.get("artifacts") or {}).get("original", ""))
+    return info is not None and info.sha256 == sha256
+
+
+def quarantine_verified(archive: Archive, item: intake.InputFile, sha256: str) -> bool:
+    return archive.exists(keys.quarantine_prefix(item.dossier_id, item.filename, sha256) + "error.json")
+
+
+def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
+                   statuses: dict[str, str]) -> list[Moved]:
+    """Move every input whose outcome is verified in the archive; leave the rest (and say why in the log)."""
+    moved: list[Moved] = []
+    for item in items:
+        status = statuses.get(item.label)
+        if status in (None, "failed") or not item.path.exists():
+            continue
+        sha = sha256_file(item.path)
+        if status in ("archived", "skipped"):
+            if not verified(archive, sha):
+                log.warning("%s: record not verified in the archive; input left in the inbox", item.label)
+                continue
+            dest_dir = inbox / PROCESSED / batch_of(item)
+        elif status == "quarantined":
+            if not quarantine_verified(archive, item, sha):
+                log.warning("%s: quarantine entry not found in the archive; input left in the inbox", item.label)
+                continue
+            dest_dir = inbox / PROCESSED / "quarantine" / batch_of(item)
+        else:
+            continue
+        dest = _free_name(dest_dir, item.path.name, sha)
+        if dest is None:  # the same bytes are already there
+            item.path.unlink()
+            dest = dest_dir / item.path.name
+        else:
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            shutil.move(item.path, dest)
+        moved.append(Moved(item.label, dest.relative_to(inbox).as_posix(), status))
+        _prune(item.path.parent, inbox)
+    return moved
+
+
+def _free_name(folder: Path, name: str, sha: str) -> Path | None:
+    dest = folder / name
+    if not dest.exists():
+        return dest
+    if sha256_file(dest) == sha:
+        return None
+    p = Path(name)
+    return folder / f"{p.stem}.{sha[:12]}{p.suffix}"
+
+
+def _prune(folder: Path, inbox: Path) -> None:
+    """Remove emptied dossier folders (never the inbox itself)."""
+    while folder != inbox and inbox in folder.parents:
+        with contextlib.suppress(OSError):
+            if any(folder.iterdir()):
+                return
+            os.rmdir(folder)
+        folder = folder.parent

@@ -1,0 +1,106 @@
+"""Dossier claims: a lease object in the archive so concurrent runs take disjoint dossiers.
+
+`claims/{dossier}.json` holds the owner (a flow run id), a random nonce and an expiry. A run takes a
+dossier only when the claim is absent, expired or already its own; it writes its claim, waits
+`settle_seconds`, then re-reads: it owns the dossier only if the object still carries its nonce.
+
+The archive has no compare-and-swap, so this is a lease with a bounded race window, not a lock:
+two runs could both believe they own a dossier only if one of them took longer than `settle_seconds`
+between reading "free" and writing its claim (a stalled process or a very slow store). Writes are
+last-writer-wins and atomic per object, so whoever wrote last is the one that both runs read back.
+Even then double work is harmless to the archive (records are keyed by content sha256 and written
+idempotently); the lease only keeps OCR from being done twice.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipeline.archive import keys
+from pipeline.archive.base import Archive
+
+
+def claim_key(dossier_id: str) -> str:
+    return f"claims/{keys.component(dossier_id)}.json"
+
+
+@dataclass(frozen=True)
+class Claim:
+    dossier_id: str
+    owner: str
+    nonce: str
+    expires_at: str  # ISO 8601, UTC
+
+    @property
+    def expired(self) -> bool:
+        return datetime.fromisoformat(self.expires_at) <= datetime.now(UTC)
+
+
+def read_claim(archive: Archive, dossier_id: str) -> Claim | None:
+    try:
+        data: dict[str, Any] = archive.get_json(claim_key(dossier_id))
+        return Claim(**{k: data[k] for k in ("dossier_id", "owner", "nonce", "expires_at")})
+    except FileNotFoundError:
+        return None
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+        return None  # a damaged claim protects nothing: treat as free
+    except Exception as e:  # S3 NoSuchKey and friends
+        if "NoSuchKey" in type(e).__name__ + str(e):
+            return None
+        raise
+
+
+def _write(archive: Archive, dossier_id: str, owner: str, nonce: str, lease_seconds: float) -> Claim:
+    expires = (datetime.now(UTC) + timedelta(seconds=lease_seconds)).isoformat(timespec="seconds")
+    claim = Claim(dossier_id, owner, nonce, expires)
+    archive.put_json(claim_key(dossier_id), asdict(claim))
+    return claim
+
+
+def try_claim(archive: Archive, dossier_id: str, owner: str, *, lease_seconds: float = 7200,
+              settle_seconds: float = 1.0) -> Claim | None:
+    """Take the dossier for `owner`; the claim when it is ours, None when another live run holds it."""
+    mine = claim_many(archive, [dossier_id], owner, lease_seconds=lease_seconds, settle_seconds=settle_seconds)
+    return mine[0] if mine else None
+
+
+def renew(archive: Archive, claim: Claim, *, lease_seconds: float = 7200) -> Claim | None:
+    """Extend our lease; None (and nothing written) when someone else took the dossier meanwhile."""
+    back = read_claim(archive, claim.dossier_id)
+    if back is None or back.nonce != claim.nonce:
+        return None
+    return _write(archive, claim.dossier_id, claim.owner, claim.nonce, lease_seconds)
+
+
+def release(archive: Archive, claim: Claim) -> None:
+    """Drop our claim (only if it is still ours)."""
+    back = read_claim(archive, claim.dossier_id)
+    if back is not None and back.nonce == claim.nonce:
+        archive.delete(claim_key(claim.dossier_id))
+
+
+def claim_many(archive: Archive, dossier_ids: list[str], owner: str, *, limit: int = 0,
+               lease_seconds: float = 7200, settle_seconds: float = 1.0) -> list[Claim]:
+    """Claim up to `limit` (0: all) free dossiers at once: one settle wait for the whole batch."""
+    written: list[Claim] = []
+    for dossier_id in dossier_ids:
+        if limit and len(written) >= limit:
+            break
+        current = read_claim(archive, dossier_id)
+        if current is not None and not current.expired and current.owner != owner:
+            continue
+        nonce = current.nonce if current is not None and current.owner == owner else secrets.token_hex(8)
+        written.append(_write(archive, dossier_id, owner, nonce, lease_seconds))
+    if written and settle_seconds > 0:
+        time.sleep(settle_seconds)
+    mine = []
+    for claim in written:
+        back = read_claim(archive, claim.dossier_id)
+        if back is not None and back.nonce == claim.nonce:
+            mine.append(claim)
+    return mine
