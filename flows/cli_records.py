@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import ArchiveOpt, fail
-from pipeline.errors import SohoaError
+from flows.cli_common import ArchiveOpt, console, fail
+from pipeline.errors import ExitCode, SohoaError
 
 records_app = typer.Typer(no_args_is_help=True, help="Read archived records.")
 
@@ -54,3 +54,80 @@ def records_show(
             sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
     except SohoaError as e:
         fail(e)
+
+
+@records_app.command("verify")
+def records_verify(
+    archive: ArchiveOpt = "archive",
+    prefix: Annotated[str, typer.Option(help="Only objects under this key prefix, e.g. records/.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Re-hash every object against its stored SHA-256; report mismatches, orphans and dangling entries.
+
+    Exit code 0 when the archive is sound, 5 when problems were found."""
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive) as r:
+            rep = r.verify(prefix)
+    except SohoaError as e:
+        fail(e)
+    if as_json:
+        sys.stdout.write(json.dumps(rep.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        for p in rep.problems:
+            sys.stdout.write(f"{p.kind:9} {p.key}  {p.detail}\n")
+        sys.stdout.write(f"{rep.objects} objects ({rep.bytes} bytes), {rep.records} records: "
+                         f"{'OK' if rep.ok else f'{len(rep.problems)} problem(s)'}\n")
+    raise typer.Exit(0 if rep.ok else int(ExitCode.integrity))
+
+
+@records_app.command("url")
+def records_url(
+    document_id: Annotated[str, typer.Argument(help="Document id (a unique prefix is enough).")],
+    archive: ArchiveOpt = "archive",
+    artifact: Annotated[str, typer.Option(help="searchable_pdf, original or text.")] = "searchable_pdf",
+    expires: Annotated[int, typer.Option(help="Seconds the link stays valid (S3: at most 604800).")] = 3600,
+) -> None:
+    """Print a time-limited download URL of an artifact (presigned on S3, file:// locally)."""
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive) as r:
+            sys.stdout.write(r.url(document_id, artifact, expires) + "\n")
+    except KeyError:
+        fail(SohoaError(f"the record has no artifact {artifact!r}"))
+    except SohoaError as e:
+        fail(e)
+
+
+@records_app.command("find")
+def records_find(
+    archive: ArchiveOpt = "archive",
+    dossier: Annotated[str | None, typer.Option("--dossier", help="Dossier (hồ sơ) id.")] = None,
+    number_symbol: Annotated[str | None, typer.Option("--number-symbol", help="Số/ký hiệu, e.g. 12/2024/QĐ-UBND.")]
+    = None,
+    date: Annotated[str | None, typer.Option("--date", help="Issue date YYYY-MM-DD (or YYYY-MM, YYYY).")] = None,
+    citizen_id: Annotated[str | None, typer.Option("--citizen-id", help="CCCD/CMND number (needs SOHOA_INDEX_KEY).")]
+    = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Print document ids only.")] = False,
+) -> None:
+    """Find records through the index (no bucket listing); criteria combine with AND."""
+    from pipeline import reader
+
+    if not any((dossier, number_symbol, date, citizen_id)):
+        console.print("[red]error:[/red] give --dossier, --number-symbol, --date or --citizen-id")
+        raise typer.Exit(int(ExitCode.bad_args))
+    try:
+        with reader.open_reader(archive) as r:
+            found = r.find(dossier=dossier, number_symbol=number_symbol, issued_date=date, citizen_id=citizen_id)
+    except ValueError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(int(ExitCode.bad_args)) from None
+    except SohoaError as e:
+        fail(e)
+    for rec in found:
+        sys.stdout.write((rec["document_id"] if ids else json.dumps(rec, ensure_ascii=False)) + "\n")
+    if not found:
+        console.print("no matching record")
+        raise typer.Exit(1)

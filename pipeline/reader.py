@@ -4,8 +4,11 @@
     with open_reader("s3://hoso/sohoa") as r:
         for record in r.records(): ...
         pdf_bytes = r.artifact(record["document_id"], "searchable_pdf")
+        for record in r.find(number_symbol="12/2024/QĐ-UBND"): ...
+        link = r.url(document_id)              # presigned GET of the searchable PDF (S3)
 
-Only documents whose record.json exists are visible: a half-written document never is.
+Only documents whose record.json exists are visible: a half-written document never is. Lookups
+go through the index (pipeline.archive.index) and check every hit against its record.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive import Archive, keys, open_archive
+from pipeline.archive import Archive, index, keys, open_archive
 from pipeline.archive import records as store
+from pipeline.archive.verify import VerifyReport, verify
 from pipeline.errors import RecordNotFoundError
 
 
 class Reader:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, *, index_key: bytes | None = None) -> None:
         self.archive = archive
+        self.index_key = index_key if index_key is not None else index.index_key_from_env()
 
     def __enter__(self) -> Reader:
         return self
@@ -64,8 +69,53 @@ class Reader:
         return self.archive.download(self.get(document_id)["artifacts"][name], dest)
 
     def url(self, document_id: str, name: str = "searchable_pdf", expires_seconds: int = 3600) -> str:
+        """A time-limited URL of an artifact (presigned GET on S3, file:// locally)."""
         return self.archive.presigned_url(self.get(document_id)["artifacts"][name], expires_seconds)
 
+    presigned_url = url
 
-def open_reader(uri: str | Path) -> Reader:
-    return Reader(open_archive(uri))
+    def lookup(self, kind: index.Kind, value: str) -> list[str]:
+        """Ids of committed records indexed under `value`, each checked against its record."""
+        return [rec["document_id"] for rec in self._lookup(kind, value)]
+
+    def _lookup(self, kind: index.Kind, value: str) -> Iterator[dict[str, Any]]:
+        for document_id in index.lookup(self.archive, kind, value, self.index_key):
+            rec = store.get_record(self.archive, document_id)
+            if rec is not None and index.matches(rec, kind, value, self.index_key):
+                yield rec
+
+    def find(self, *, dossier: str | None = None, number_symbol: str | None = None, issued_date: str | None = None,
+             citizen_id: str | None = None) -> list[dict[str, Any]]:
+        """Records matching every given criterion (issued_date may be YYYY or YYYY-MM for a range)."""
+        criteria: list[tuple[index.Kind, str]] = [
+            (k, v) for k, v in (("dossier", dossier), ("number_symbol", number_symbol),
+                                ("issued_date", issued_date), ("citizen", citizen_id)) if v]
+        if not criteria:
+            raise ValueError("give at least one of dossier, number_symbol, issued_date, citizen_id")
+        kind, value = criteria[0]
+        found = []
+        for rec in self._lookup(kind, value):
+            others = criteria[1:]
+            if all(self._has(rec, k, v) for k, v in others):
+                found.append(rec)
+        return found
+
+    def _has(self, rec: dict[str, Any], kind: index.Kind, value: str) -> bool:
+        if kind == "dossier":
+            return self.archive.exists(index.entry_key("dossier", value, rec["document_id"]))
+        return index.matches(rec, kind, value, self.index_key)
+
+    def dossier(self, dossier_id: str) -> dict[str, Any] | None:
+        """The dossier manifest (documents with file names), None when unknown."""
+        try:
+            manifest: dict[str, Any] = self.archive.get_json(keys.manifest(dossier_id))
+            return manifest
+        except FileNotFoundError:
+            return None
+
+    def verify(self, prefix: str = "") -> VerifyReport:
+        return verify(self.archive, prefix=prefix)
+
+
+def open_reader(uri: str | Path, *, index_key: bytes | None = None) -> Reader:
+    return Reader(open_archive(uri), index_key=index_key)

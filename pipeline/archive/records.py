@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive import keys
+from pipeline.archive import index, keys
 from pipeline.archive.base import Archive
 from pipeline.intake import MEDIA_TYPES
 
@@ -67,15 +68,38 @@ def write_document(
         archive.put_file(keys.searchable(document_id), searchable, content_type="application/pdf", metadata=meta)
     archive.put_bytes(keys.text(document_id), text.encode("utf-8"), content_type="text/plain; charset=utf-8",
                       metadata=meta)
+    index.write_entries(archive, record)  # before the commit: see pipeline.archive.index
+    previous = get_record(archive, document_id)
     archive.put_json(keys.record(document_id), record, metadata=meta)
+    if previous is not None:
+        index.remove_stale(archive, previous, record)
 
 
 def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:
-    """Merge documents into the dossier manifest; returns whether anything changed."""
+    """Merge documents into the dossier manifest; returns whether anything changed.
+
+    The index entries (one object per document) are the race-free membership; the manifest is a
+    read-modify-write snapshot, serialised per dossier within this process."""
+    for entry in entries:
+        index.add_dossier(archive, dossier_id, entry["document_id"])
+    with _manifest_lock(dossier_id):
+        return _merge_manifest(archive, dossier_id, entries)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _manifest_lock(dossier_id: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(keys.component(dossier_id), threading.Lock())
+
+
+def _merge_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:
     key = keys.manifest(dossier_id)
     try:
         current = archive.get_json(key)
-    except Exception:
+    except FileNotFoundError:  # not any error: a failed read must not reset the manifest
         current = {"dossier_id": dossier_id, "documents": []}
     docs = {(d["document_id"], d.get("filename")): d for d in current.get("documents", [])}
     changed = False
