@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import __version__, extract, intake, pages, searchable, tesseract
+from pipeline import __version__, extract, intake, pages, searchable, tesseract, workdir
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
 from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDirError
@@ -136,7 +135,7 @@ def _digitize(
     on_stage: Callable[[str], None] | None,
 ) -> dict[str, Any]:
     stage = on_stage or (lambda s: None)
-    work = _work_dir(options, sha)
+    work = workdir.make(options.work_dir, sha)
     try:
         stage("pages")
         plans = pages.plan_pages(item.path, media_type, max_pages=options.max_pages,
@@ -161,16 +160,6 @@ def _digitize(
             log.info("work files kept in %s", work)
         else:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def _work_dir(options: Options, sha: str) -> Path:
-    try:
-        parent = options.work_dir
-        if parent:
-            parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"sohoa-{sha[:12]}-", dir=parent))
-    except OSError as e:
-        raise WorkDirError(f"{options.work_dir or tempfile.gettempdir()}: {e.strerror}") from e
 
 
 def _run_ocr(
