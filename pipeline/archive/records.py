@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.archive import index, keys
 from pipeline.archive.base import Archive
 from pipeline.intake import MEDIA_TYPES
+from pipeline.models import Line, PageText, Word
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,12 @@ def write_document(
     searchable: Path | None,
     text: str,
     record: dict[str, Any],
+    pages: list[PageText] | None = None,
 ) -> None:
-    """Store the artifacts, then commit by writing record.json last."""
+    """Store the artifacts, then commit by writing record.json last.
+
+    `pages` (optional) keeps the positioned words per page as pages.json, so extraction can be
+    re-run later without OCR (flows `reprocess`)."""
     meta = {"document-id": document_id}
     archive.put_file(keys.original(document_id, MEDIA_TYPES[media_type]), original, content_type=media_type,
                      metadata=meta, sha256=document_id)
@@ -70,9 +75,39 @@ def write_document(
                       metadata=meta)
     index.write_entries(archive, record)  # before the commit: see pipeline.archive.index
     previous = get_record(archive, document_id)
+    if pages is not None:
+        archive.put_json(pages_key(document_id), pages_to_json(pages), metadata=meta)
     archive.put_json(keys.record(document_id), record, metadata=meta)
     if previous is not None:
         index.remove_stale(archive, previous, record)
+
+
+def pages_key(document_id: str) -> str:
+    return f"{keys.record_prefix(document_id)}pages.json"
+
+
+def pages_to_json(pages: list[PageText]) -> dict[str, Any]:
+    """What extraction reads from each page, without the page image: words as [text, bbox, conf, size, bold]."""
+    return {"version": 1, "pages": [
+        {"number": p.number, "width": p.width, "height": p.height, "method": p.method, "dpi": p.dpi,
+         "overlay_text": p.overlay_text,
+         "lines": [[[w.text, list(w.bbox), w.confidence, w.size, w.bold] for w in line.words] for line in p.lines]}
+        for p in pages]}
+
+
+def pages_from_json(data: dict[str, Any]) -> list[PageText]:
+    return [PageText(p["number"], p["width"], p["height"], p["method"],
+                     [Line(tuple(Word(t, tuple(b), c, s, bold) for t, b, c, s, bold in line))  # type: ignore[arg-type]
+                      for line in p["lines"]],
+                     None, p.get("dpi"), p.get("overlay_text", ""))
+            for p in data["pages"]]
+
+
+def get_pages(archive: Archive, document_id: str) -> list[PageText] | None:
+    """The stored page words of a document, None when it was archived without them."""
+    if not archive.exists(pages_key(document_id)):
+        return None
+    return pages_from_json(archive.get_json(pages_key(document_id)))
 
 
 def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:

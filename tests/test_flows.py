@@ -1,0 +1,249 @@
+"""Flow tests under Prefect's test harness: dossier runs, artifacts, final states, moves, reprocess, claims."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.archive import LocalArchive, claims, keys
+from pipeline.archive import records as store
+from pipeline.document import Outcome
+from pipeline.options import Options
+from pipeline.synth import Document, render_page
+from tests.prefect_fixtures import prefect_harness, read_artifacts  # noqa: F401  (fixture import)
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+DOSSIER = "000.00.20.H27-240126-0009"
+
+
+def _options(tmp_path: Path) -> Options:
+    return Options(jobs=1, work_dir=tmp_path / "work", min_file_age_seconds=0, ocr_dpi=150,
+                   detect_orientation=False)
+
+
+@pytest.fixture(scope="module")
+def digitized(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict[str, object]:  # noqa: F811
+    """One real digitize-dossier run (a rendered 150-dpi page + a junk file), shared by the tests below."""
+    from flows.digitize import digitize_dossier
+
+    tmp = tmp_path_factory.mktemp("digitized")
+    inbox, archive = tmp / "inbox", tmp / "archive"
+    (inbox / DOSSIER).mkdir(parents=True)
+    page, _ = render_page(Document(), dpi=150)
+    page.convert("L").save(inbox / DOSSIER / "quyet-dinh.png", dpi=(150, 150))
+    (inbox / DOSSIER / "junk.pdf").write_bytes(b"not a pdf at all")
+    state = digitize_dossier(DOSSIER, str(inbox), str(archive), _options(tmp), return_state=True)
+    return {"state": state, "inbox": inbox, "archive": archive, "report": state.result(raise_on_failure=False)}
+
+
+def test_dossier_run_archives_and_fails_on_quarantine(digitized: dict) -> None:
+    state, rep = digitized["state"], digitized["report"]
+    assert state.is_failed()
+    assert "junk.pdf" in state.message and "quarantined" in state.message
+    statuses = {o["filename"]: o["status"] for o in rep["outcomes"]}
+    assert statuses == {"quyet-dinh.png": "archived", "junk.pdf": "quarantined"}
+    archive = LocalArchive(digitized["archive"])
+    assert len(list(store.iter_record_ids(archive))) == 1
+    assert archive.exists(keys.run_report(rep["run_id"]))
+    assert not list(archive.list("claims/")), "claims are released at the end of the run"
+
+
+def test_inputs_moved_to_processed_after_verification(digitized: dict) -> None:
+    inbox: Path = digitized["inbox"]
+    assert (inbox / "processed" / DOSSIER / "quyet-dinh.png").is_file()
+    assert (inbox / "processed" / "quarantine" / DOSSIER / "junk.pdf").is_file()
+    assert not (inbox / DOSSIER).exists()
+    assert {m["status"] for m in digitized["report"]["moved"]} == {"archived", "quarantined"}
+
+
+def test_artifacts_are_published(digitized: dict) -> None:
+    arts = read_artifacts(digitized["state"].state_details.flow_run_id)
+    by_key = {a.key: a for a in arts if a.key}
+    assert {"documents", "run-summary", "archived-pdfs"} <= set(by_key)
+    table = by_key["documents"].data
+    assert "quyet-dinh.png" in str(table) and "quarantined" in str(table)
+    assert "E_UNSUPPORTED_TYPE" in by_key["run-summary"].data
+    assert "file://" in by_key["archived-pdfs"].data and "searchable.pdf" in by_key["archived-pdfs"].data
+    progress = [a for a in arts if a.type == "progress"]
+    assert progress and progress[0].data == 100.0
+
+
+def test_move_requires_a_verified_record(tmp_path: Path) -> None:
+    from flows.inbox import move_processed
+    from pipeline import intake
+
+    inbox, archive = tmp_path / "inbox", LocalArchive(tmp_path / "archive")
+    (inbox / "d1").mkdir(parents=True)
+    f = inbox / "d1" / "a.png"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n fake")
+    item = intake.scan_inbox(inbox)[0]
+    assert move_processed(inbox, archive, [item], {item.label: "archived"}) == []  # no record.json
+    assert move_processed(inbox, archive, [item], {item.label: "failed"}) == []
+    sha = intake.identify(item)[1]
+    archive.put_json(keys.record(sha), {"document_id": sha, "source": {"sha256": "0" * 64},
+                                        "artifacts": {"original": keys.original(sha, "png")}})
+    assert move_processed(inbox, archive, [item], {item.label: "archived"}) == []  # sha mismatch
+    archive.put_file(keys.original(sha, "png"), f, content_type="image/png", sha256=sha)
+    archive.put_json(keys.record(sha), {"document_id": sha, "source": {"sha256": sha},
+                                        "artifacts": {"original": keys.original(sha, "png")}})
+    moved = move_processed(inbox, archive, [item], {item.label: "archived"})
+    assert [m.to for m in moved] == ["processed/d1/a.png"] and not f.exists()
+
+
+def test_reprocess_without_reocr(digitized: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.params import ReprocessRequest
+    from flows.reprocess import pages_from_pdf, reprocess
+    from pipeline import tesseract
+
+    def no_ocr(*a: object, **k: object) -> None:
+        raise AssertionError("reprocess must not run Tesseract")
+
+    monkeypatch.setattr(tesseract, "run", no_ocr)
+    monkeypatch.setattr(tesseract, "orientation", no_ocr)
+    archive_dir = tmp_path / "archive"
+    shutil.copytree(digitized["archive"], archive_dir)
+    archive = LocalArchive(archive_dir)
+    (doc_id,) = store.iter_record_ids(archive)
+    before = store.get_record(archive, doc_id)
+
+    state = reprocess(str(archive_dir), ReprocessRequest(dossier=DOSSIER), _options(tmp_path), return_state=True)
+    assert state.is_completed(), state.message
+    (row,) = state.result()["documents"]
+    assert row["source"] == "text layer" and row["status"] in ("updated", "unchanged")
+    after = store.get_record(archive, doc_id)
+    assert after["pages"] == before["pages"] and after["source"] == before["source"]
+    assert after["metadata"]["document_type"]  # read again from the words, without OCR
+    manifest = archive.get_json(keys.manifest(DOSSIER))
+    assert manifest["documents"][0]["number_symbol"] == after["metadata"]["number_symbol"]
+
+    # With stored page words (pages.json) those are used instead of the PDF's text layer.
+    pages = pages_from_pdf(archive, after, tmp_path)
+    archive.put_json(store.pages_key(doc_id), store.pages_to_json(pages))
+    state = reprocess(str(archive_dir), ReprocessRequest(document_ids=[doc_id]), _options(tmp_path),
+                      return_state=True)
+    assert state.result()["documents"][0]["source"] == "pages.json"
+    arts = read_artifacts(state.state_details.flow_run_id)
+    assert {"reprocessed", "reprocess-summary"} <= {a.key for a in arts}
+
+
+def test_claims_are_exclusive_and_expire(tmp_path: Path) -> None:
+    archive = LocalArchive(tmp_path / "a")
+    results: dict[str, list[str]] = {}
+
+    def take(owner: str) -> None:
+        got = claims.claim_many(archive, [f"d{i}" for i in range(8)], owner, settle_seconds=0.3)
+        results[owner] = [c.dossier_id for c in got]
+
+    threads = [threading.Thread(target=take, args=(f"run-{n}",)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    taken = [d for ds in results.values() for d in ds]
+    assert len(taken) == len(set(taken)), results
+    assert claims.try_claim(archive, "d0", "late", settle_seconds=0) is None or "d0" not in taken
+    mine = claims.try_claim(archive, "x", "a", lease_seconds=-1, settle_seconds=0)  # already expired
+    assert mine is not None
+    theirs = claims.try_claim(archive, "x", "b", settle_seconds=0)
+    assert theirs is not None and claims.renew(archive, mine) is None
+    claims.release(archive, mine)  # not ours any more: left alone
+    assert claims.read_claim(archive, "x").owner == "b"
+
+
+def _fake_process(calls: Counter, gate: threading.Event):
+    lock = threading.Lock()
+
+    def process(item, archive, options, executor=None, *, force=False, on_stage=None):
+        gate.wait(30)  # both runs have claimed before any work is done: they really overlap
+        with lock:
+            calls[item.dossier_id] += 1
+        time.sleep(0.05)
+        return Outcome(item.label, item.filename, item.dossier_id, "archived", document_id="0" * 64)
+
+    return process
+
+
+def _inbox(tmp_path: Path, n: int) -> Path:
+    inbox = tmp_path / "inbox"
+    for i in range(n):
+        (inbox / f"hs-{i:02d}").mkdir(parents=True)
+        (inbox / f"hs-{i:02d}" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([i]) * 10)
+    return inbox
+
+
+def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.digitize as fd
+    from flows.params import RunSettings
+
+    calls: Counter = Counter()
+    gate = threading.Event()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    claimed = []
+    real_claim_many = claims.claim_many
+
+    def counting_claim_many(*a, **k):
+        got = real_claim_many(*a, **k)
+        claimed.append([c.dossier_id for c in got])
+        if len(claimed) == 2:
+            gate.set()
+        return got
+
+    monkeypatch.setattr(claims, "claim_many", counting_claim_many)
+    inbox, archive = _inbox(tmp_path, 6), tmp_path / "archive"
+    settings = RunSettings(move_processed=False, claim_settle_seconds=0.5, max_dossiers=4)
+    reports: list[dict] = []
+
+    def run() -> None:
+        state = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+        reports.append(state.result(raise_on_failure=False))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(reports) == 2 and all(isinstance(r, dict) for r in reports), reports
+    assert calls and max(calls.values()) == 1, calls  # no dossier processed twice
+    a, b = (set(r["dossiers"]) for r in reports)
+    assert not a & b and len(a | b) == sum(calls.values())
+    assert set(calls) <= {f"hs-{i:02d}" for i in range(6)}
+
+
+def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.digitize as fd
+    from flows.params import RunSettings
+
+    calls: Counter = Counter()
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    inbox, archive = _inbox(tmp_path, 2), tmp_path / "archive"
+    settings = RunSettings(move_processed=False, claim_settle_seconds=0)
+    first = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+    second = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+    assert sum(calls.values()) == 2  # the second run hit the cache (same content, version, options)
+    assert [o["status"] for o in first.result()["outcomes"]] == ["archived", "archived"]
+    assert [o["status"] for o in second.result()["outcomes"]] == ["skipped", "skipped"]
+    forced = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), True, settings, return_state=True)
+    assert forced.is_completed() and sum(calls.values()) == 4
+
+
+def test_cli_prints_summary_and_exits_3_on_quarantine(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    inbox = tmp_path / "inbox"
+    (inbox / "hs").mkdir(parents=True)
+    (inbox / "hs" / "bad.pdf").write_bytes(b"garbage")
+    result = CliRunner().invoke(app, ["digitize", str(inbox), "--archive", str(tmp_path / "a"),
+                                      "--min-file-age", "0", "--jobs", "1"])
+    assert result.exit_code == 3, result.output
+    assert "quarantined" in result.output and "bad.pdf" in result.output
+    assert (inbox / "processed" / "quarantine" / "hs" / "bad.pdf").exists()
