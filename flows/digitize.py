@@ -146,21 +146,33 @@ def _failed_outcome(item: intake.InputFile, e: BaseException) -> Outcome:
                           "exception": type(e).__name__})
 
 
-def run_documents(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,
-                  inbox: str, held: dict[str, claims.Claim] | None = None,
-                  lease_seconds: float = 7200) -> dict[str, Any]:
-    """Digitize `items` (progress artifact updated as they finish); returns the run report (not yet published).
+class Progress:
+    """The run's progress artifact, updated as documents finish (the total grows batch by batch)."""
+
+    def __init__(self) -> None:
+        self.id = create_progress_artifact(0.0, description="Documents done")
+        self.done = 0
+        self.total = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        update_progress_artifact(self.id, 100.0 * self.done / max(1, self.total),
+                                 description=f"{self.done}/{self.total} documents done")
+
+
+def digitize_items(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,
+                   progress: Progress, held: dict[str, claims.Claim] | None = None,
+                   lease_seconds: float = 7200) -> list[Outcome]:
+    """Digitize `items` side by side; one Outcome each, in input order.
 
     `held` are this run's dossier claims, renewed as their documents finish so long runs keep them.
     """
     logger = get_run_logger()
-    started, t0 = datetime.now(UTC), time.monotonic()
-    progress = create_progress_artifact(0.0, description="Documents done")
     outcomes: list[Outcome] = []
     renewed: dict[str, float] = {}
     with page_pool(options.jobs):
         futures = {digitize_document.submit(item, archive, options, force): item for item in items}
-        for done, future in enumerate(as_completed(list(futures)), start=1):
+        for future in as_completed(list(futures)):
             item = futures[future]
             try:
                 outcome = future.result()
@@ -170,11 +182,20 @@ def run_documents(items: list[intake.InputFile], archive: str, options: Options,
             except Exception as e:  # run-level failure of this document after retries
                 logger.error("%s failed: %s", item.label, describe(e))
                 outcomes.append(_failed_outcome(item, e))
-            update_progress_artifact(progress, 100.0 * done / max(1, len(items)),
-                                     description=f"{done}/{len(items)} documents done")
+            progress.tick()
             _renew(archive, held, inbox_ops.batch_of(item), renewed, lease_seconds)
     order = {item.label: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order.get(o.label, 0))
+    return outcomes
+
+
+def run_documents(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,
+                  inbox: str) -> dict[str, Any]:
+    """Digitize `items` without claims or moves; returns the run report (not yet published)."""
+    started, t0 = datetime.now(UTC), time.monotonic()
+    progress = Progress()
+    progress.total = len(items)
+    outcomes = digitize_items(items, archive, options, force=force, progress=progress)
     return reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
 
 
@@ -231,17 +252,38 @@ def _extra_markdown(rep: dict[str, Any]) -> str:
 
 
 def _process_batch(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings,
-                   items: list[intake.InputFile], held: dict[str, claims.Claim], move: bool) -> dict[str, Any]:
+                   items: list[intake.InputFile], held: dict[str, claims.Claim], move: bool,
+                   progress: Progress) -> tuple[list[Outcome], list[dict[str, Any]]]:
+    """Digitize one claimed batch, move what is verified, and always release the claims."""
+    moved: list[dict[str, Any]] = []
     try:
-        rep = run_documents(items, archive, options, force=force, inbox=inbox, held=held,
-                            lease_seconds=settings.lease_minutes * 60)
+        outcomes = digitize_items(items, archive, options, force=force, progress=progress, held=held,
+                                  lease_seconds=settings.lease_minutes * 60)
         if move:
-            statuses = {r["label"]: r["status"] for r in rep["outcomes"]}
-            rep["moved"] = [m.__dict__ for m in move_processed(inbox, archive, items, statuses)]
+            statuses = {o.label: o.status for o in outcomes}
+            moved = [m.__dict__ for m in move_processed(inbox, archive, items, statuses)]
     finally:
         release_claims(archive, list(held.values()))
-    rep["dossiers"] = sorted(held)
-    return rep
+    return outcomes, moved
+
+
+def fan_out(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings) -> int:
+    """Start `parallel_runs - 1` more runs of this deployment; idle workers pick them up. Returns how many."""
+    from prefect.deployments import run_deployment
+
+    logger = get_run_logger()
+    ctx = get_run_context()
+    deployment_id = getattr(getattr(ctx, "flow_run", None), "deployment_id", None)
+    if deployment_id is None:
+        logger.warning("parallel_runs=%d ignored: this run is not from a deployment", settings.parallel_runs)
+        return 0
+    params = {"inbox": inbox, "archive": archive, "options": options.model_dump(mode="json"), "force": force,
+              "settings": settings.model_copy(update={"parallel_runs": 1}).model_dump(mode="json")}
+    for n in range(1, settings.parallel_runs):
+        run_deployment(deployment_id, parameters=params, timeout=0, as_subflow=False,
+                       flow_run_name=f"{ctx.flow_run.name}-{n}")  # type: ignore[union-attr]
+    logger.info("started %d more run(s) of this deployment", settings.parallel_runs - 1)
+    return settings.parallel_runs - 1
 
 
 @flow(name="digitize-inbox", task_runner=ThreadPoolTaskRunner(max_workers=3), log_prints=True)
@@ -249,31 +291,55 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
                    force: bool = False, settings: RunSettings | None = None) -> State:
     """Digitize the complete, unclaimed dossiers of INBOX into ARCHIVE and move them to INBOX/processed.
 
+    With a batch size (settings.max_dossiers) the run claims a batch, digitizes it, moves it, and claims
+    the next, until no dossier is left that no other run holds: concurrent runs share the inbox.
+
     Args:
         inbox: Folder with one sub-folder per dossier (hồ sơ); loose files count as dossier "_".
         archive: A directory, or s3://BUCKET/PREFIX.
         options: How documents are digitized.
         force: Re-process documents already archived (re-OCR).
-        settings: Batch size, dossier leases and moving of processed inputs.
+        settings: Batch size, parallel runs, dossier leases and moving of processed inputs.
     """
     options = options or Options()
     settings = settings or RunSettings()
     logger = get_run_logger()
     check_engine(options)
-    items = scan_inbox(inbox, options)
-    groups = inbox_ops.by_dossier(items)
-    incomplete = inbox_ops.incomplete_dossiers(Path(inbox), options.min_file_age_seconds) & set(groups)
+    if settings.parallel_runs > 1:
+        fan_out(inbox, archive, options, force, settings)
+    started, t0 = datetime.now(UTC), time.monotonic()
+    progress = Progress()
+    outcomes: list[Outcome] = []
+    moved: list[dict[str, Any]] = []
+    taken: list[str] = []
+    incomplete: set[str] = set()
+    elsewhere: list[str] = []
+    while True:
+        groups = inbox_ops.by_dossier(scan_inbox(inbox, options))
+        incomplete = inbox_ops.incomplete_dossiers(Path(inbox), options.min_file_age_seconds) & set(groups)
+        candidates = [d for d in groups if d not in incomplete and d not in taken]
+        held = {c.dossier_id: c for c in claim_dossiers(archive, candidates, _run_id(), settings)} \
+            if candidates else {}
+        elsewhere = [d for d in candidates if d not in held]
+        if not held:
+            break
+        logger.info("taking %d dossier(s): %s", len(held), ", ".join(sorted(held)))
+        taken += sorted(held)
+        batch = [item for d in groups if d in held for item in groups[d]]
+        progress.total += len(batch)
+        done, batch_moved = _process_batch(inbox, archive, options, force, settings, batch, held,
+                                           settings.move_processed, progress)
+        outcomes += done
+        moved += batch_moved
+        if not settings.max_dossiers or not settings.move_processed:
+            break  # one pass: all taken at once, or (inputs not moved) a later batch could not tell done from new
     for name in sorted(incomplete):
         logger.info("dossier %s: files still being written, left for the next run", name)
-    candidates = [d for d in groups if d not in incomplete]
-    held = {c.dossier_id: c for c in claim_dossiers(archive, candidates, _run_id(), settings)}
-    elsewhere = [d for d in candidates if d not in held]
     for name in elsewhere:
         logger.info("dossier %s: not taken (claimed by another run, or over the batch size)", name)
-    logger.info("taking %d dossier(s): %s", len(held), ", ".join(sorted(held)) or "none")
-    batch = [item for d in groups if d in held for item in groups[d]]
-    rep = _process_batch(inbox, archive, options, force, settings, batch, held, settings.move_processed)
-    rep["incomplete"], rep["claimed_elsewhere"] = sorted(incomplete), elsewhere
+    rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
+    rep.update(dossiers=taken, moved=moved if settings.move_processed else None,
+               incomplete=sorted(incomplete), claimed_elsewhere=elsewhere)
     publish(rep, _extra_markdown(rep))
     return final_state(rep)
 
@@ -322,7 +388,12 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
         current = claims.read_claim(_archive(archive), name)
         owner = f"run {current.owner} until {current.expires_at}" if current else "another run"
         raise DossierBusyError(f"dossier {name} is being processed by {owner}")
-    rep = _process_batch(inbox, archive, options, force, settings, items, held, move)
+    started, t0 = datetime.now(UTC), time.monotonic()
+    progress = Progress()
+    progress.total = len(items)
+    outcomes, moved = _process_batch(inbox, archive, options, force, settings, items, held, move, progress)
+    rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
+    rep.update(dossiers=[name], moved=moved if move else None)
     publish(rep, _extra_markdown(rep))
     return final_state(rep)
 

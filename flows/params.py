@@ -14,7 +14,12 @@ class RunSettings(BaseModel):
                     "(quarantined ones to INBOX/processed/quarantine/<dossier>/).")
     max_dossiers: int = Field(
         0, ge=0, le=100_000, title="Dossiers per run",
-        description="Take at most this many dossiers (0: all). With several workers, each run takes its own batch.")
+        description="Claim at most this many dossiers at a time (0: all at once). With a batch size the run "
+                    "takes batch after batch until no free dossier is left, so several runs share the inbox.")
+    parallel_runs: int = Field(
+        1, ge=1, le=64, title="Parallel runs",
+        description="From a deployment: start this many runs in all (the extra ones go to idle workers of the pool); "
+                    "each takes batches of 'Dossiers per run' until the inbox is drained.")
     lease_minutes: float = Field(
         120, ge=1, le=24 * 60, title="Dossier lease (minutes)",
         description="How long a run's claim on a dossier lasts without renewal; renewed as documents finish.")

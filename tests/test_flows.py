@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import intake
 from pipeline.archive import LocalArchive, claims, keys
 from pipeline.archive import records as store
 from pipeline.document import Outcome
@@ -164,7 +165,11 @@ def _fake_process(calls: Counter, gate: threading.Event):
         with lock:
             calls[item.dossier_id] += 1
         time.sleep(0.05)
-        return Outcome(item.label, item.filename, item.dossier_id, "archived", document_id="0" * 64)
+        _, sha = intake.identify(item)  # a minimal committed record, so the move can verify it
+        archive.put_file(keys.original(sha, "png"), item.path, content_type="image/png", sha256=sha)
+        archive.put_json(keys.record(sha), {"document_id": sha, "source": {"sha256": sha},
+                                            "artifacts": {"original": keys.original(sha, "png")}})
+        return Outcome(item.label, item.filename, item.dossier_id, "archived", document_id=sha)
 
     return process
 
@@ -177,7 +182,9 @@ def _inbox(tmp_path: Path, n: int) -> Path:
     return inbox
 
 
-def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("move", "batch"), [(False, 4), (True, 2)], ids=["one-pass", "batches"])
+def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, move: bool,
+                                                  batch: int) -> None:
     import flows.digitize as fd
     from flows.params import RunSettings
 
@@ -196,7 +203,7 @@ def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(claims, "claim_many", counting_claim_many)
     inbox, archive = _inbox(tmp_path, 6), tmp_path / "archive"
-    settings = RunSettings(move_processed=False, claim_settle_seconds=0.5, max_dossiers=4)
+    settings = RunSettings(move_processed=move, claim_settle_seconds=0.5, max_dossiers=batch)
     reports: list[dict] = []
 
     def run() -> None:
@@ -213,6 +220,9 @@ def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: p
     a, b = (set(r["dossiers"]) for r in reports)
     assert not a & b and len(a | b) == sum(calls.values())
     assert set(calls) <= {f"hs-{i:02d}" for i in range(6)}
+    if move:  # batch after batch until the inbox is drained, each dossier by exactly one run
+        assert set(calls) == {f"hs-{i:02d}" for i in range(6)}
+        assert sorted(p.parent.name for p in (inbox / "processed").rglob("*.png")) == sorted(calls)
 
 
 def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
