@@ -13,12 +13,14 @@ from rich.table import Table
 from flows.cli_common import ArchiveOpt, console, fail
 from flows.cli_records import records_app
 from flows.errors import exit_code_for_report
+from flows.serve import serve
 from pipeline import tesseract
 from pipeline.errors import ExitCode, SohoaError
 from pipeline.options import Options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 app.add_typer(records_app, name="records")
+app.command()(serve)
 
 
 @app.command()
