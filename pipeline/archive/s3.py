@@ -62,6 +62,11 @@ class S3Config:
     retries: int = 3
     connect_timeout: float = 10.0
     read_timeout: float = 300.0
+    # Presigned URLs carry the signing access key *id* in their query (SigV4): sign them with a
+    # separate read-only key pair when the URLs leave the building, optionally for a public host.
+    presign_access_key: str | None = field(default=None, repr=False)
+    presign_secret_key: str | None = field(default=None, repr=False)
+    public_endpoint: str | None = None  # host[:port] browsers reach; default: endpoint
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> S3Config:
@@ -97,6 +102,9 @@ class S3Config:
             retries=max(0, retries),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            presign_access_key=e.get("SOHOA_S3_PRESIGN_ACCESS_KEY") or None,
+            presign_secret_key=e.get("SOHOA_S3_PRESIGN_SECRET_KEY") or None,
+            public_endpoint=_host(e.get("SOHOA_S3_PUBLIC_ENDPOINT") or "") or None,
         )
 
     @property
@@ -113,6 +121,11 @@ def set_config_provider(provider: Callable[[], S3Config | None] | None) -> None:
     """Register where `S3Archive.from_uri` gets its config before trying the environment."""
     global _provider
     _provider = provider
+
+
+def _host(value: str) -> str:
+    value = value.strip().rstrip("/")
+    return urllib.parse.urlsplit(value).netloc if "://" in value else value
 
 
 def _flag(value: str | None, *, default: bool) -> bool:
@@ -165,6 +178,14 @@ class S3Archive(Archive):
             raise ArchiveConfigError(f"invalid S3 endpoint {c.endpoint!r}: {e}") from None
         self._bucket_ready = False
         self._lock = threading.Lock()
+        self._signer = self.client
+        if c.presign_access_key or c.public_endpoint:
+            try:
+                self._signer = Minio(c.public_endpoint or c.endpoint, access_key=c.presign_access_key or c.access_key,
+                                     secret_key=c.presign_secret_key or c.secret_key, secure=c.secure,
+                                     region=c.region, http_client=http)
+            except ValueError as e:
+                raise ArchiveConfigError(f"invalid public endpoint {c.public_endpoint!r}: {e}") from None
 
     @classmethod
     def from_uri(cls, uri: str, config: S3Config | None = None) -> S3Archive:
@@ -281,7 +302,7 @@ class S3Archive(Archive):
         try:
             resp = self.client.get_object(self.bucket, self._name(key))
         except S3Error as e:
-            if e.code in _NOT_FOUND:
+            if e.code in _NOT_FOUND | {"NoSuchBucket"}:  # a bucket not yet created holds nothing
                 raise FileNotFoundError(key) from None
             self._fail("get", key, e)
         except Exception as e:
@@ -292,7 +313,7 @@ class S3Archive(Archive):
         try:
             st = self.client.stat_object(self.bucket, self._name(key))
         except S3Error as e:
-            if e.code in _NOT_FOUND:
+            if e.code in _NOT_FOUND | {"NoSuchBucket"}:
                 return None
             self._fail("stat", key, e)
         except Exception as e:
@@ -331,7 +352,7 @@ class S3Archive(Archive):
 
     def presigned_url(self, key: str, expires_seconds: int = 3600) -> str:
         try:
-            return self.client.presigned_get_object(self.bucket, self._name(key),
+            return self._signer.presigned_get_object(self.bucket, self._name(key),
                                                     expires=timedelta(seconds=expires_seconds))
         except Exception as e:
             self._fail("presign", key, e)
