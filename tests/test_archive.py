@@ -390,3 +390,27 @@ def test_identical_upload_is_skipped(s3_server: S3Server, tmp_path: Path) -> Non
     assert archive.client.stat_object(archive.bucket, "f.bin").etag == etag
     versions = list(archive.client.list_objects(archive.bucket, include_version=True))
     assert len(versions) == 1
+
+
+def test_credentials_from_a_secret_block_provider(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """flows.archive_secrets: keys come from the (here injected) Secret block, the rest from env."""
+    from flows import archive_secrets
+    from pipeline.archive import s3 as s3mod
+
+    env = s3_server.env()
+    monkeypatch.setenv("SOHOA_S3_ENDPOINT", env["SOHOA_S3_ENDPOINT"])
+    monkeypatch.setenv("SOHOA_S3_SECURE", "0")
+    for k in ("SOHOA_S3_ACCESS_KEY", "SOHOA_S3_SECRET_KEY"):
+        monkeypatch.delenv(k, raising=False)
+    block = {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
+    s3mod.set_config_provider(archive_secrets.provider("sohoa-s3", load=lambda name: block))
+    try:
+        archive = open_archive(f"s3://{new_bucket()}/x")
+        assert isinstance(archive, S3Archive) and archive.config.secret_key == SECRET_KEY
+        archive.put_bytes("k", b"v", content_type="text/plain")
+        assert archive.get_bytes("k") == b"v"
+        s3mod.set_config_provider(archive_secrets.provider("missing", load=lambda name: "not json"))
+        with pytest.raises(ArchiveConfigError, match="access_key and secret_key"):
+            open_archive("s3://b/x")
+    finally:
+        s3mod.set_config_provider(None)
