@@ -58,7 +58,7 @@ def cache_pdf(pdf: Path, force: bool = False) -> Path:
             words, text = _text_layer(page)
             w, h = float(page.width), float(page.height)
             if len(text) >= MIN_CHARS and "(cid:" not in text:
-                pages[i + 1] = PageText(i + 1, w, h, "text_layer", layout.group_words(words))
+                pages[i + 1] = PageText(i + 1, w, h, "text_layer", layout.group_words(words), pdf_path=pdf)
                 continue
             png = CACHE / f"{pdf.stem}_p{i + 1:03d}.png"
             doc[i].render(scale=DPI / 72).to_pil().convert("RGB").save(png)

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.extract import header as hdr
-from pipeline.extract import parsers, signer, vocab
+from pipeline.extract import parsers, signer, vocab, written
 from pipeline.extract.zones import Segment, is_blank, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.text import new_tone_placement
 
 REVIEW_BELOW = 0.8
-HANDWRITING_OK = 0.9  # number/day: a single read must be at least this sure
 PRINTED = 0.93  # word confidence of clean print; handwriting seen on real scans stays below ~0.85
 
 
@@ -126,15 +125,6 @@ def _number_words(seg: Segment) -> tuple[list[Word], Word | None, Word | None]:
     return between, so, slash
 
 
-def _digits_zone(page: PageText, box: BBox, kw: dict[str, object]) -> str | None:
-    lines = zone_ocr(page, box, psm=7, red=True, blue=False, scale=1.5, whitelist="0123456789", **kw)  # type: ignore[arg-type]
-    if not lines:
-        return None
-    words = [w for ln in lines for w in ln.words]
-    digits = "".join(re.sub(r"\D", "", w.text) for w in words)
-    return digits if digits and _conf(words) >= 0.5 else None
-
-
 def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
     seg = h.number
     if seg is None:
@@ -145,7 +135,7 @@ def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obje
     if ns is None:
         out["number"] = Field(reason="number line unreadable")
         return
-    between, so, slash = _number_words(seg)
+    between, _so, slash = _number_words(seg)
     sym_words = [slash] if slash else list(seg.line.words[-1:])
     sym_conf = _conf(sym_words)
     if ns.symbol:
@@ -160,30 +150,19 @@ def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obje
 
     num_conf = _conf(between) if between else 0.0
     number = ns.number
-    if h.page.method == "text_layer":
-        if not number:
-            out["number"] = Field(reason="number not printed in the text layer (inserted by the signing system?)")
-        else:
-            out["number"] = _at(seg, h.page, number, num_conf)
-            out["number"].detail = ns.year or ""
+    if number and (num_conf >= PRINTED or h.page.method == "text_layer"):
+        out["number"] = _at(seg, h.page, number, num_conf)
+        out["number"].detail = ns.year or ""
         return
-    second = None
-    if number and num_conf >= PRINTED:
-        pass
-    elif zone and so is not None and slash is not None:
-        height = seg.bbox[3] - seg.bbox[1]
-        box = (so.bbox[2] + 1, seg.bbox[1] - 0.5 * height, slash.bbox[0] + 3, seg.bbox[3] + 0.5 * height)
-        second = _digits_zone(h.page, box, kw)
-    if number and num_conf >= PRINTED:
-        out["number"] = _at(seg, h.page, number, num_conf)
-    elif number and second == number and num_conf >= 0.5:
-        out["number"] = _at(seg, h.page, number, max(num_conf, 0.85), source="zone_ocr")
-    elif number and num_conf >= HANDWRITING_OK and second is None:
-        out["number"] = _at(seg, h.page, number, num_conf)
+    w = written.read(h.page, list(seg.line.words), "number", **kw) if zone else None  # type: ignore[arg-type]
+    if w is not None and w.value:
+        out["number"] = Field(w.value, w.confidence, seg.page, w.bbox, w.source, w.reason)
+        out["number"].detail = ns.year or ""
+    elif h.page.method == "text_layer":
+        out["number"] = Field(reason=(w.reason if w else "") or "number not printed in the text layer")
     else:
-        out["number"] = Field(None, num_conf, seg.page, seg.bbox, reason="number handwritten or unclear")
-    if out["number"].value and ns.year:
-        out["number"].detail = ns.year
+        out["number"] = Field(None, num_conf, seg.page, seg.bbox,
+                              reason=f"number handwritten or unclear{': ' + w.reason if w and w.reason else ''}")
 
 
 def _pad(b: BBox, dx: float, dy: float) -> BBox:
@@ -223,20 +202,29 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
     day_conf, month_conf, year_conf = _conf(day_words), _conf(month_words) if month_words else 0.0, \
         _conf(year_words)
     if h.page.method == "text_layer":
-        day_conf = month_conf = year_conf = 1.0
+        day_conf, month_conf, year_conf = float(pd.day is not None), float(pd.month is not None), 1.0
     iso = pd.iso
     conf = min(day_conf, month_conf, year_conf)
-    if iso and (conf >= PRINTED or h.page.method == "text_layer"):
+    if iso and conf >= PRINTED:
         out["issued_date"] = _at(seg, h.page, iso, conf)
         return
-    if iso and zone and h.page.method == "ocr" and day_words and month_conf >= 0.8 and year_conf >= 0.8:
-        height = seg.bbox[3] - seg.bbox[1]
-        first, last = day_words[0], words[i_thang] if i_thang is not None else day_words[-1]
-        x0 = first.bbox[0] + (first.bbox[2] - first.bbox[0]) * 0.55 if len(day_words) == 1 else day_words[1].bbox[0] - 3
-        box = (x0, seg.bbox[1] - 0.5 * height, last.bbox[0] + 1, seg.bbox[3] + 0.5 * height)
-        second = _digits_zone(h.page, box, kw)
-        if second is not None and pd.day is not None and int(second) == pd.day and day_conf >= 0.5:
-            out["issued_date"] = _at(seg, h.page, iso, max(conf, 0.85), source="zone_ocr")
+    if zone and pd.year and year_conf >= 0.8:
+        day: tuple[object, float, str] = (pd.day, day_conf, "")
+        month: tuple[object, float, str] = (pd.month, month_conf, "")
+        for kind in ("day", "month"):
+            if kind == "month" and pd.month is not None and month_conf >= 0.8:
+                continue
+            w = written.read(h.page, words, kind, **kw)  # type: ignore[arg-type]
+            got = (w.value, w.confidence, w.reason) if w is not None else (None, 0.0, f"{kind} blank not found")
+            if kind == "day":
+                day = got
+            else:
+                month = got
+        value = written.iso_date(day[0], month[0], pd.year)  # type: ignore[arg-type]
+        if value:
+            reason = "; ".join(r for r in (day[2], month[2]) if r)
+            source = "rendered_pdf" if h.page.method == "text_layer" else "zone_ocr"
+            out["issued_date"] = Field(value, min(day[1], month[1], year_conf), seg.page, seg.bbox, source, reason)
             return
     reason = "day or month handwritten or unclear" if pd.year else "date unreadable"
     out["issued_date"] = Field(None, conf, seg.page, seg.bbox, reason=reason)

@@ -85,6 +85,50 @@ def remove_ink(img: Image.Image, *, red: bool = True, blue: bool = True) -> Imag
     return Image.fromarray(grey, "L")
 
 
+def crop_zone(page: PageText, bbox: BBox, *, dpi: int | None = None) -> tuple[Image.Image, float] | None:
+    """RGB image of one zone (points) and its pixels per point. Scanned pages crop `image_path`;
+    text-layer pages render the zone from `pdf_path` with form fields and annotations drawn, because
+    signing systems stamp the number and day into the PDF as widgets the text layer does not hold."""
+    x0, y0 = max(0.0, bbox[0]), max(0.0, bbox[1])
+    x1, y1 = min(page.width, bbox[2]), min(page.height, bbox[3])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    if page.image_path is not None and page.dpi and Path(page.image_path).exists():
+        k = page.dpi / 72.0
+        with Image.open(page.image_path) as im:
+            crop = im.convert("RGB").crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k)))
+        if dpi and dpi != page.dpi:
+            f = dpi / page.dpi
+            crop = crop.resize((max(1, int(crop.width * f)), max(1, int(crop.height * f))), Image.Resampling.LANCZOS)
+            k *= f
+        return crop, k
+    if page.pdf_path is not None and Path(page.pdf_path).exists():
+        return _render_pdf_zone(Path(page.pdf_path), page.number, (x0, y0, x1, y1), dpi or 300)
+    return None
+
+
+def _render_pdf_zone(pdf: Path, number: int, box: BBox, dpi: int) -> tuple[Image.Image, float] | None:
+    import pypdfium2
+
+    k = dpi / 72.0
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        doc.init_forms()  # before loading the page, or widgets are not drawn
+        page = doc[number - 1]
+        try:
+            h = page.get_height()
+            crop = (box[0], h - box[3], page.get_width() - box[2], box[1])  # left, bottom, right, top
+            bitmap = page.render(scale=k, crop=crop, may_draw_forms=True, draw_annots=True)
+            return bitmap.to_pil().convert("RGB"), k
+        finally:
+            page.close()
+    except (pypdfium2.PdfiumError, IndexError, ValueError) as e:
+        log.info("zone render failed on page %d: %s", number, e)
+        return None
+    finally:
+        doc.close()
+
+
 def zone_ocr(
     page: PageText,
     bbox: BBox,
@@ -98,28 +142,27 @@ def zone_ocr(
     tessdata: Path | None = None,
     timeout: float = 60,
 ) -> list[Line] | None:
-    """OCR one zone (points) of the page image again; lines come back in page points. None when the page
-    has no image or Tesseract fails (zone re-OCR only ever adds evidence)."""
-    if page.image_path is None or not page.dpi or not Path(page.image_path).exists():
-        return None
-    k = page.dpi / 72.0
+    """OCR one zone (points) of the page image (or of the rendered PDF page) again; lines come back in
+    page points. None when there is nothing to crop or Tesseract fails (zone re-OCR only adds evidence)."""
     try:
-        with Image.open(page.image_path) as im:
-            x0, y0 = max(0, int(bbox[0] * k)), max(0, int(bbox[1] * k))
-            x1, y1 = min(im.width, int(bbox[2] * k)), min(im.height, int(bbox[3] * k))
-            if x1 - x0 < 8 or y1 - y0 < 8:
-                return None
-            crop = remove_ink(im.crop((x0, y0, x1, y1)), red=red, blue=blue)
+        got = crop_zone(page, bbox)
+        if got is None:
+            return None
+        img, k = got
+        if img.width < 8 or img.height < 8:
+            return None
+        crop = remove_ink(img, red=red, blue=blue)
         if scale != 1.0:
             crop = crop.resize((int(crop.width * scale), int(crop.height * scale)), Image.Resampling.LANCZOS)
         config = {"tessedit_char_whitelist": whitelist} if whitelist else None
-        dpi = round(page.dpi * scale)
+        dpi = round(k * 72 * scale)
         with tempfile.TemporaryDirectory(prefix="sohoa-zone-") as tmp:
             png = Path(tmp) / "zone.png"
             crop.save(png)
             out = tesseract.run(png, Path(tmp) / "zone", language=language, tessdata=tessdata, psm=psm,
                                 dpi=dpi, outputs=("tsv",), timeout=timeout, config=config)
-        return layout.parse_tsv(out.tsv, dpi, offset=(x0 / k, y0 / k))
+        x0, y0 = max(0.0, bbox[0]), max(0.0, bbox[1])
+        return layout.parse_tsv(out.tsv, dpi, offset=(x0, y0))
     except (SohoaError, OSError, ValueError) as e:
         log.info("zone re-OCR failed on page %d: %s", page.number, e)
         return None

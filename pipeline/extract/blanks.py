@@ -1,0 +1,121 @@
+"""Where a handwritten or stamped-in value sits: the blank between two printed words of a line.
+
+Decree 30 documents leave blanks after "Số:" (up to the "/" of the symbol), after "ngày" (up to
+"tháng") and after "tháng" (up to "năm"); the number, day and often the month are written in by hand
+or inserted by the signing system. The blank is found from the printed words' boxes. Tesseract often
+glues the handwriting to a neighbouring word ("ngày4†tháng"); then the printed part's extent is
+estimated from the line's average character width.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.models import BBox, Word
+from pipeline.text import strip_accents
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A blank on a line: `x0`–`x1` (points) between the printed anchors, the printed line's
+    vertical extent `top`–`bottom`, and the anchors' own boxes (their ink is not part of the value)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def zone(self) -> BBox:
+        """The crop to read: the blank with room for handwriting rising above and below the line."""
+        h = self.height
+        return (self.x0 - 0.6 * h, self.top - 0.9 * h, self.x1 + 0.6 * h, self.bottom + 0.7 * h)
+
+
+def fold(text: str) -> str:
+    return strip_accents(text).lower().replace("đ", "d")
+
+
+def char_width(words: list[Word]) -> float:
+    """Median width of one printed character on the line (from clean, longer words)."""
+    ws = [(w.bbox[2] - w.bbox[0]) / len(w.text) for w in words if w.confidence >= 80 and len(w.text) >= 3
+          and sum(c.isalpha() for c in w.text) >= 2]
+    if ws:
+        return statistics.median(ws)
+    hs = [w.bbox[3] - w.bbox[1] for w in words]
+    return 0.5 * statistics.median(hs) if hs else 6.0
+
+
+def line_extent(words: list[Word]) -> tuple[float, float]:
+    """Top and bottom of the printed text (median over confident words, so handwriting does not count)."""
+    good = [w for w in words if w.confidence >= 80] or words
+    return statistics.median(w.bbox[1] for w in good), statistics.median(w.bbox[3] for w in good)
+
+
+def between(words: list[Word], left: Callable[[str], int | None], right: Callable[[str], int | None]) -> Blank | None:
+    """The blank after the word matched by `left` and before the one matched by `right`.
+
+    A matcher takes a folded word and returns the character index where the printed keyword ends
+    (`left`) or starts (`right`) inside that word, or None when the word does not hold it.
+    """
+    if not words:
+        return None
+    cw = char_width(words)
+    top, bottom = line_extent(words)
+    for i, w in enumerate(words):
+        k = fold(w.text)
+        end = left(k)
+        if end is None:
+            continue
+        # Tesseract stretches a word's box over handwriting glued to it: trust its left edge only
+        x0 = min(w.bbox[2], w.bbox[0] + end * cw * 1.1)
+        # the right anchor may be glued to the left one ("ngày4†tháng")
+        start = right(k[end:]) if end < len(k) else None
+        if start is not None and start > 0:
+            x1 = max(x0, w.bbox[2] - (len(k) - end - start) * cw)
+            return Blank(x0, x1, top, bottom)
+        for v in words[i + 1:]:
+            kv = fold(v.text)
+            start = right(kv)
+            if start is None:
+                continue
+            x1 = v.bbox[0] if start == 0 else min(v.bbox[2], v.bbox[0] + start * cw)
+            return Blank(x0, max(x0, x1), top, bottom)
+        return None
+    return None
+
+
+def keyword_end(*keys: str) -> Callable[[str], int | None]:
+    """Matcher for a left anchor: the word starts with one of `keys` (accent-folded)."""
+    def match(k: str) -> int | None:
+        for key in keys:
+            if k.startswith(key):
+                return len(key) + (1 if k[len(key):len(key) + 1] in (":", ";", ".") and len(k) > len(key) else 0)
+        return None
+    return match
+
+
+def keyword_start(*keys: str) -> Callable[[str], int | None]:
+    """Matcher for a right anchor: the word holds one of `keys`; returns where it starts."""
+    def match(k: str) -> int | None:
+        found = [k.find(key) for key in keys if key in k]
+        return min(found) if found else None
+    return match
+
+
+def number_blank(words: list[Word]) -> Blank | None:
+    """'Số: ___ /QĐ-UBND': after 'Số:' up to the first '/'."""
+    return between(words, keyword_end("so", "s0", "sô"), keyword_start("/", "⁄"))
+
+
+def day_blank(words: list[Word]) -> Blank | None:
+    return between(words, keyword_end("ngay"), keyword_start("thang"))
+
+
+def month_blank(words: list[Word]) -> Blank | None:
+    return between(words, keyword_end("thang"), keyword_start("nam"))

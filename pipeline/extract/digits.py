@@ -1,0 +1,238 @@
+"""Read a handwritten (or stamped-in) number in a blank, by an ensemble that must agree.
+
+The blank's crop is turned into an ink mask (dark or blue pixels; red seal ink ignored). When the
+written value is blue and the print black, only the blue ink is kept. Connected components whose
+centre lies inside the blank are the written value; strokes overlapping in x are one digit, and a
+component much wider than tall is split at its thinnest columns (touching digits).
+
+Three independent reads follow: Tesseract (digit whitelist; psm 7, 8 and 13; two scales; the raw
+crop binarised and the cleaned mask), and the two classifiers of `digitmodels` (handwritten UCI
+digits; distorted font digits). A value is kept only when at least two reads give the same string;
+everything else comes back as None with the reason, and the field is left to a person.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from pipeline import tesseract
+from pipeline.errors import SohoaError
+from pipeline.extract import digitmodels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DigitRead:
+    value: str | None
+    votes: int = 0  # how many of the independent reads gave `value`
+    reads: dict[str, str | None] = field(default_factory=dict)
+    reason: str = ""
+    blank: bool = False  # nothing written in the blank
+    guess: str | None = None  # without agreement: the best-supported read, for a person to check
+
+
+def ink_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(all writing ink, blue ink) of an RGB crop; red ink (seals, stamps) is neither."""
+    a = rgb.astype(np.int16)
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    grey = (r + g + b) / 3
+    red = (r - np.maximum(g, b) > 40) & (r > 110)
+    blue = (b - r > 30) & (b - g > 5) & (grey < 200)
+    dark = grey < min(_otsu(grey), 150)
+    return (dark | blue) & ~red, blue & ~red
+
+
+def _otsu(grey: np.ndarray) -> float:
+    hist, edges = np.histogram(grey, bins=64, range=(0, 256))
+    w = hist.cumsum()
+    m = (hist * edges[:-1]).cumsum()
+    total, mtotal = w[-1], m[-1]
+    best, thr = -1.0, 128.0
+    for i in range(1, 63):
+        w0, w1 = w[i], total - w[i]
+        if w0 == 0 or w1 == 0:
+            continue
+        between = w0 * w1 * (m[i] / w0 - (mtotal - m[i]) / w1) ** 2
+        if between > best:
+            best, thr = between, float(edges[i + 1])
+    return thr
+
+
+def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float) -> list[np.ndarray]:
+    """Digit masks (left to right) of the components centred in columns `x0`–`x1` (pixels) that reach
+    into the printed line `top`–`bottom`."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    line_h = max(1.0, bottom - top)
+    comps = []
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl is None:
+            continue
+        ys, xs = sl
+        h, w = ys.stop - ys.start, xs.stop - xs.start
+        cx = (xs.start + xs.stop) / 2
+        if not x0 <= cx <= x1 or ys.stop < top or ys.start > bottom:
+            continue
+        area = int((labels[sl] == i).sum())
+        if h < 0.12 * line_h and w > 3 * h:  # an underline or dotted leader
+            continue
+        outside = max(0, (x0 - 0.5 * line_h) - xs.start) + max(0, xs.stop - (x1 + 0.5 * line_h))
+        if outside > 0.3 * w:  # a rule or a neighbour's print reaching into the blank
+            continue
+        comps.append((xs.start, xs.stop, ys.start, ys.stop, area, i))
+    if not comps:
+        return []
+    big = max(c[4] for c in comps)
+    tall = max(c[3] - c[2] for c in comps)
+    comps = [c for c in comps if c[4] >= 0.08 * big and (c[3] - c[2]) >= 0.25 * tall]
+    comps.sort()
+    groups: list[list[tuple[int, int, int, int, int, int]]] = []
+    for c in comps:
+        if groups:
+            gx0, gx1 = min(g[0] for g in groups[-1]), max(g[1] for g in groups[-1])
+            overlap = min(gx1, c[1]) - max(gx0, c[0])
+            if overlap >= 0.45 * min(gx1 - gx0, c[1] - c[0]):
+                groups[-1].append(c)
+                continue
+        groups.append([c])
+    out: list[np.ndarray] = []
+    for g in groups:
+        gx0, gx1 = min(c[0] for c in g), max(c[1] for c in g)
+        gy0, gy1 = min(c[2] for c in g), max(c[3] for c in g)
+        m = np.isin(labels[gy0:gy1, gx0:gx1], [c[5] for c in g])
+        out += _split(m)
+    return out
+
+
+def _split(m: np.ndarray) -> list[np.ndarray]:
+    """Touching digits: cut a component wider than a digit at its thinnest columns."""
+    h, w = m.shape
+    n = round(w / (0.62 * h)) if w > 1.05 * h else 1
+    if n <= 1:
+        return [m]
+    cols = m.sum(axis=0)
+    cuts = [0]
+    for k in range(1, n):
+        c = int(k * w / n)
+        lo, hi = max(cuts[-1] + 1, c - w // (3 * n)), min(w - 1, c + w // (3 * n))
+        cuts.append(lo + int(np.argmin(cols[lo:hi + 1])) if hi > lo else c)
+    cuts.append(w)
+    return [m[:, a:b] for a, b in itertools.pairwise(cuts) if b - a > 1 and m[:, a:b].any()]
+
+
+def _compose(parts: list[np.ndarray], height: int) -> Image.Image:
+    """The digit masks side by side, black on white, each scaled to `height`, with margins."""
+    tiles = []
+    for m in parts:
+        ys, xs = np.nonzero(m)
+        m = m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        f = height / m.shape[0]
+        img = Image.fromarray(np.where(m, 0, 255).astype(np.uint8))
+        tiles.append(img.resize((max(2, round(m.shape[1] * f)), height), Image.Resampling.LANCZOS))
+    gap, pad = height // 5, height // 2
+    out = Image.new("L", (sum(t.width for t in tiles) + gap * (len(tiles) - 1) + 2 * pad, height + 2 * pad), 255)
+    x = pad
+    for t in tiles:
+        out.paste(t, (x, pad))
+        x += t.width + gap
+    return out
+
+
+def tesseract_reads(images: list[Image.Image], *, language: str = "vie", tessdata: Path | None = None,
+                    timeout: float = 30, psms: tuple[int, ...] = (7, 8, 13)) -> list[str]:
+    """Digit strings from several Tesseract passes (whitelist 0–9; psm 7, 8, 13)."""
+    reads: list[str] = []
+    try:
+        lang = "eng" if "eng" in tesseract.languages(tessdata) else language
+    except SohoaError:
+        lang = language
+    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp:
+        for i, img in enumerate(images):
+            png = Path(tmp) / f"d{i}.png"
+            img.save(png)
+            for psm in psms:
+                try:
+                    out = tesseract.run(png, Path(tmp) / f"d{i}_{psm}", language=lang, tessdata=tessdata, psm=psm,
+                                        dpi=300, outputs=("txt",), timeout=timeout,
+                                        config={"tessedit_char_whitelist": "0123456789"})
+                except SohoaError as e:
+                    log.info("digit OCR failed: %s", e)
+                    continue
+                reads.append(re.sub(r"\D", "", out.txt))
+    return reads
+
+
+def _majority(reads: list[str], need: int) -> str | None:
+    counted = Counter(r for r in reads if r)
+    if not counted:
+        return None
+    (value, n), *rest = counted.most_common(2)
+    return value if n >= need and (not rest or rest[0][1] < n) else None
+
+
+def per_digit_reads(parts: list[np.ndarray], **kw: object) -> str | None:
+    """Each digit alone, as a single character (psm 10) at two scales; both must agree."""
+    out = []
+    for m in parts:
+        got = _majority(tesseract_reads([_compose([m], 48), _compose([m], 72)], psms=(10,), **kw), 2)  # type: ignore[arg-type]
+        if not got or len(got) != 1:
+            return None
+        out.append(got)
+    return "".join(out)
+
+
+def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float, *,
+               max_digits: int = 4, language: str = "vie", tessdata: Path | None = None,
+               timeout: float = 30) -> DigitRead:
+    """Read the digits written in columns `x0`–`x1` (pixels of `img`) of a printed line at `top`–`bottom`."""
+    if not digitmodels.available():
+        return DigitRead(None, reason="digit classifiers unavailable (scikit-learn/SciPy missing)")
+    rgb = np.asarray(img.convert("RGB"))
+    ink, blue = ink_masks(rgb)
+    parts = segment(ink, x0, x1, top, bottom)
+    if not parts:
+        return DigitRead(None, reason="blank left empty", blank=True)
+    ink_px = max(1, sum(int(p.sum()) for p in parts))
+    blue_share = sum(int(p.sum()) for p in segment(blue, x0, x1, top, bottom)) / ink_px
+    if blue_share > 0.6:  # blue pen: print and stray black ink are not the value
+        parts = segment(blue, x0, x1, top, bottom)
+    if len(parts) > max_digits:
+        return DigitRead(None, reason=f"{len(parts)} marks in the blank: not a number")
+    reads: dict[str, str | None] = {}
+    for model in ("uci", "fonts"):
+        got = digitmodels.classify(parts, model)
+        reads[model] = "".join(str(d) for d, _ in got) if got and min(m for _, m in got) >= 0.3 else None
+    line_h = max(8.0, bottom - top)
+    raw = img.convert("L").crop((int(x0), int(max(0, top - line_h)), int(x1), int(min(img.height, bottom + line_h))))
+    raw = raw.point(lambda v: 0 if v < 150 else 255)
+    tess = tesseract_reads([_compose(parts, 56), raw], language=language, tessdata=tessdata,
+                           timeout=timeout)
+    reads["tesseract"] = _majority(tess, 3)
+    reads["tesseract_digits"] = per_digit_reads(parts, language=language, tessdata=tessdata, timeout=timeout)
+    counted = Counter(v for v in reads.values() if v)
+    if not counted:
+        return DigitRead(None, reads=reads, reason="no read of the handwriting")
+    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], _PRIOR.index(_first_reader(reads, kv[0]))))
+    value, votes = ranked[0]
+    if votes < 2:
+        return DigitRead(None, votes, reads, reason="independent reads of the handwriting disagree", guess=value)
+    return DigitRead(value, votes, reads, guess=value)
+
+
+# Without agreement, whose read to show first: the classifier trained on real handwriting.
+_PRIOR = ("uci", "tesseract_digits", "tesseract", "fonts")
+
+
+def _first_reader(reads: dict[str, str | None], value: str) -> str:
+    return next(k for k in _PRIOR if reads.get(k) == value)
