@@ -414,3 +414,14 @@ def test_credentials_from_a_secret_block_provider(s3_server: S3Server, monkeypat
             open_archive("s3://b/x")
     finally:
         s3mod.set_config_provider(None)
+
+
+def test_rebuild_restores_the_index_from_records_and_manifests(store: Archive, tmp_path: Path) -> None:
+    doc = _write(store, tmp_path, b"%PDF r", citizen_ids=["079204001234"])
+    store_ops.add_to_manifest(store, "dossier-B", [{"document_id": doc, "filename": "b.pdf"}])
+    before = list(store.list("index/"))
+    for key in before:
+        store.delete(key)
+    index.rebuild(store, store_ops.iter_records(store), INDEX_KEY)
+    assert list(store.list("index/")) == before
+    assert Reader(store).lookup("dossier", "dossier-B") == [doc]

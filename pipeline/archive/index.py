@@ -160,8 +160,15 @@ def matches(record: dict[str, Any], kind: Kind, value: str, secret: bytes | None
 
 
 def rebuild(archive: Archive, records: Iterable[dict[str, Any]], secret: bytes | None = None) -> int:
-    """Write the entries of existing records (after a key rotation or for an archive from before v1)."""
+    """Write the entries of existing records and dossier manifests (after a key rotation, or for an
+    archive written before the index existed); returns how many entries were written or confirmed."""
     n = 0
     for rec in records:
         n += len(write_entries(archive, rec, secret))
+    for key in archive.list("dossiers/"):
+        if key.endswith("/manifest.json"):
+            manifest = archive.get_json(key)
+            for doc in manifest.get("documents", []):
+                add_dossier(archive, manifest["dossier_id"], doc["document_id"])
+                n += 1
     return n
