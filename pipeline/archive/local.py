@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,8 +20,26 @@ from typing import BinaryIO
 
 from pipeline.archive.base import Archive, ObjectInfo, sha256_file
 from pipeline.errors import ArchiveError
+from pipeline.workdir import pid_alive
 
 META_DIR = ".sohoa-meta"
+_TEMP = re.compile(r"^\.tmp-(\d+)-.*\.part$")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _clean_stale_temp(folder: Path) -> None:
+    """Remove temp files of writers that died (kill -9) in a folder this process just wrote to.
+
+    Every re-run rewrites the objects of an uncommitted document, so its folders get cleaned here
+    without walking the whole archive. The pid check assumes one machine per local archive.
+    """
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = _TEMP.match(entry.name)
+            if m and not pid_alive(int(m.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 class LocalArchive(Archive):
@@ -44,8 +63,9 @@ class LocalArchive(Archive):
 
     def _atomic_write(self, dest: Path, writer: object) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".tmp-{os.getpid()}-", suffix=".part")
         try:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide objects from other readers
             with os.fdopen(fd, "wb") as f:
                 writer(f)  # type: ignore[operator]
                 f.flush()
@@ -55,6 +75,7 @@ class LocalArchive(Archive):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        _clean_stale_temp(dest.parent)
 
     def _write_meta(self, key: str, info: ObjectInfo) -> None:
         data = json.dumps({"size": info.size, "sha256": info.sha256, "content_type": info.content_type,
