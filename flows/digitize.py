@@ -106,10 +106,25 @@ def digitize_document(item: intake.InputFile, archive: str, options: Options, fo
     return outcome
 
 
+def owner_run_alive(claim: claims.Claim) -> bool:
+    """False when the claim's owner is a flow run that has finished (e.g. Crashed on another worker)."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(UUID(claim.owner))
+    except Exception:  # not a flow run id, unknown to this API, API trouble: trust the lease
+        return True
+    return not (run.state and run.state.is_final())
+
+
 @task(name="claim-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
 def claim_dossiers(archive: str, dossiers: list[str], owner: str, settings: RunSettings) -> list[claims.Claim]:
     return claims.claim_many(_archive(archive), dossiers, owner, limit=settings.max_dossiers,
-                             lease_seconds=settings.lease_minutes * 60, settle_seconds=settings.claim_settle_seconds)
+                             lease_seconds=settings.lease_minutes * 60, settle_seconds=settings.claim_settle_seconds,
+                             alive=owner_run_alive)
 
 
 @task(name="release-claims", cache_policy=NONE, **STORAGE_RETRIES)

@@ -257,3 +257,22 @@ def test_cli_prints_summary_and_exits_3_on_quarantine(tmp_path: Path) -> None:
     assert result.exit_code == 3, result.output
     assert "quarantined" in result.output and "bad.pdf" in result.output
     assert (inbox / "processed" / "quarantine" / "hs" / "bad.pdf").exists()
+
+
+def test_claims_of_killed_or_finished_runs_are_taken_over(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    archive = LocalArchive(tmp_path / "a")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    far = "2999-01-01T00:00:00+00:00"
+    archive.put_json(claims.claim_key("d1"), {"dossier_id": "d1", "owner": "killed", "nonce": "n1",
+                                              "expires_at": far, "host": socket.gethostname(), "pid": dead.pid})
+    archive.put_json(claims.claim_key("d2"), {"dossier_id": "d2", "owner": "finished", "nonce": "n2",
+                                              "expires_at": far, "host": "elsewhere", "pid": 1})
+    archive.put_json(claims.claim_key("d3"), {"dossier_id": "d3", "owner": "running", "nonce": "n3",
+                                              "expires_at": far, "host": "elsewhere", "pid": 1})
+    got = claims.claim_many(archive, ["d1", "d2", "d3"], "me", settle_seconds=0,
+                            alive=lambda c: c.owner != "finished")
+    assert sorted(c.dossier_id for c in got) == ["d1", "d2"]
