@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.extract import header as hdr
 from pipeline.extract import parsers, signer, vocab, written
-from pipeline.extract.zones import Segment, is_blank, zone_ocr
+from pipeline.extract.zones import Segment, is_blank, occluded, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.text import new_tone_placement
 
@@ -309,6 +309,10 @@ def _signer(pages: list[PageText], h: hdr.Header, out: dict[str, Field], zone: b
     box = union_bbox(s.bbox for _, _, s in read.titles)
     out["signer_title"] = Field(read.title, min(c for _, c, _ in read.titles), read.titles[0][2].page, box,
                                 read.source)
+    page = next((p for p in pages if p.number == read.titles[0][2].page), None)
+    if zone and page is not None and occluded(page, box):
+        out["signer_title"].confidence = min(out["signer_title"].confidence, 0.6)
+        out["signer_title"].reason = "a seal or stamp lies over the title: lines or prefixes may be hidden"
     if read.name:
         name, conf, seg = read.name
         out["signer_name"] = Field(name, conf, seg.page, seg.bbox, read.source)

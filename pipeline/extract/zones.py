@@ -166,3 +166,31 @@ def zone_ocr(
     except (SohoaError, OSError, ValueError) as e:
         log.info("zone re-OCR failed on page %d: %s", page.number, e)
         return None
+
+
+def occluded(page: PageText, box: BBox) -> bool:
+    """Whether a large dark blob that is neither red nor blue (a seal on a black-and-white scan, a
+    black stamp) lies over `box`: then words of the zone may be hidden even if the rest reads well."""
+    h = max(4.0, min(box[3] - box[1], 20.0))
+    if page.method != "ocr":
+        return False
+    got = crop_zone(page, (box[0] - 6 * h, box[1] - 2 * h, box[2] + 3 * h, box[3] + 5 * h), dpi=100)
+    if got is None:
+        return False
+    img, k = got
+    from scipy import ndimage
+
+    a = np.asarray(img).astype(np.int16)
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    dark = (a.mean(axis=2) < 110) & ~((r - np.maximum(g, b)) > 40) & ~((b - r) > 30)
+    labels, _ = ndimage.label(ndimage.binary_closing(dark, iterations=1), structure=np.ones((3, 3)))
+    # the title box in the crop, widened to the left where an authority prefix ('KT.') would stand
+    inner = (int(3 * h * k), int(2 * h * k), int((box[2] - box[0] + 7 * h) * k), int((box[3] - box[1] + 2 * h) * k))
+    for sl in ndimage.find_objects(labels):
+        if sl is None:
+            continue
+        ys, xs = sl
+        big = (ys.stop - ys.start) > 2.5 * h * k and (xs.stop - xs.start) > 2.5 * h * k
+        if big and xs.start < inner[2] and xs.stop > inner[0] and ys.start < inner[3] and ys.stop > inner[1]:
+            return True
+    return False
