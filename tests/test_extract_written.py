@@ -1,0 +1,133 @@
+"""Values written into blanks: locating the blank, reading digits, judging agreement (synthetic crops)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.extract import blanks, digitmodels, digits, written
+from pipeline.extract.zones import occluded
+from pipeline.models import Line, PageText, Word
+
+pytestmark = pytest.mark.skipif(not digitmodels.available(), reason="scikit-learn/SciPy not installed")
+
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+DPI = 150
+K = DPI / 72
+
+
+def font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    path = FONTS / name
+    if not path.exists():
+        pytest.skip(f"{name} not installed")
+    return ImageFont.truetype(str(path), size)
+
+
+def w(text: str, x0: float, x1: float, top: float = 100, conf: float = 95) -> Word:
+    return Word(text, (x0, top, x1, top + 12), conf)
+
+
+def test_blank_between_anchor_words() -> None:
+    b = blanks.number_blank([w("Số:", 100, 118), w("/QĐ-UBND", 150, 210)])
+    assert b is not None and b.x0 == pytest.approx(118) and b.x1 == pytest.approx(150)
+
+
+def test_blank_inside_a_word_tesseract_glued_to_the_handwriting() -> None:
+    words = [w("Quảng", 300, 335), w("Ngãi,", 338, 366), w("ngày4†tháng", 370, 440), w("01", 444, 456)]
+    b = blanks.day_blank(words)
+    assert b is not None
+    cw = blanks.char_width(words)
+    assert b.x0 == pytest.approx(370 + 4 * cw * 1.1)
+    assert b.x1 == pytest.approx(440 - 5 * cw)
+    assert b.x0 < b.x1
+
+
+def test_no_blank_without_anchor() -> None:
+    assert blanks.day_blank([w("Quảng", 300, 335), w("Ngãi", 338, 366)]) is None
+
+
+def number_line(digits_text: str | None, *, colour: tuple[int, int, int] = (30, 40, 170)) -> tuple[Image.Image, Path]:
+    """'Số: __ /QĐ-UBND' at 150 dpi with `digits_text` written in the blank in a slanted pen-like font."""
+    img = Image.new("RGB", (int(300 * K), int(60 * K)), "white")
+    d = ImageDraw.Draw(img)
+    serif = font("DejaVuSerif.ttf", int(13 * K))
+    d.text((20 * K, 20 * K), "Số:", fill="black", font=serif)
+    d.text((80 * K, 20 * K), "/QĐ-UBND", fill="black", font=serif)
+    if digits_text:
+        d.text((44 * K, 14 * K), digits_text, fill=colour, font=font("DejaVuSans-Oblique.ttf", int(18 * K)))
+    return img, Path()
+
+
+def page_with(img: Image.Image, tmp_path: Path) -> PageText:
+    png = tmp_path / "page.png"
+    img.save(png)
+    line = Line((Word("Số:", (20, 22, 40, 35), 95), Word("/QĐ-UBND", (80, 22, 150, 35), 90)))
+    return PageText(1, 300, 60, "ocr", [line], png, DPI)
+
+
+def test_blue_digits_in_the_blank_are_read(tmp_path: Path) -> None:
+    img, _ = number_line("07")
+    page = page_with(img, tmp_path)
+    got = written.read(page, list(page.lines[0].words), "number")
+    assert got is not None
+    assert got.value == "07"
+
+
+def test_blank_left_empty_is_null_and_says_so(tmp_path: Path) -> None:
+    img, _ = number_line(None)
+    page = page_with(img, tmp_path)
+    got = written.read(page, list(page.lines[0].words), "number")
+    assert got is not None and got.value is None
+    assert "blank" in got.reason
+
+
+def test_segment_splits_touching_digits_and_keeps_strokes_together() -> None:
+    mask = np.zeros((60, 120), dtype=bool)
+    mask[10:50, 10:14] = True  # a '1'
+    mask[10:50, 30:34] = True  # a '7': stem …
+    mask[10:14, 22:40] = True  # … and top bar overlapping it
+    parts = digits.segment(mask, 0, 120, 10, 50)
+    assert len(parts) == 2
+
+
+def read(uci: str | None, fonts: str | None, tess: str | None) -> digits.DigitRead:
+    reads = {"uci": uci, "fonts": fonts, "tesseract": tess, "tesseract_digits": None}
+    counted = [v for v in reads.values() if v]
+    best = max(set(counted), key=counted.count) if counted else None
+    votes = counted.count(best) if best else 0
+    return digits.DigitRead(best if votes >= 2 else None, votes, reads, guess=best)
+
+
+def test_judge_needs_agreement_and_plausibility() -> None:
+    assert written.judge(read("23", "23", "23"), "number", typed=False)[1] >= 0.9
+    value, conf, reason = written.judge(read("23", "23", None), "number", typed=False)
+    assert value == "23" and conf >= 0.8 and not reason
+    value, conf, reason = written.judge(read("23", "13", "23"), "number", typed=False)
+    assert value == "23" and conf < 0.8 and reason  # shown, but flagged
+    assert written.judge(read("054", "054", None), "number", typed=False)[0] is None  # '0' only before 1–9
+    assert written.judge(read("45", "45", None), "day", typed=False)[0] is None
+    value, conf, _ = written.judge(read("4", "4", "4"), "day", typed=False)
+    assert conf < 0.8  # a handwritten day below 10 is written '04': a digit may be lost
+
+
+def test_typed_digits_trust_font_reader_and_tesseract() -> None:
+    assert written.judge(read("503", "507", "507"), "number", typed=True) == ("507", 0.95, "")
+
+
+def test_dark_seal_over_title_is_detected(tmp_path: Path) -> None:
+    img = Image.new("RGB", (int(400 * K), int(300 * K)), "white")
+    d = ImageDraw.Draw(img)
+    bold = font("DejaVuSerif-Bold.ttf", int(13 * K))
+    d.text((200 * K, 100 * K), "PHÓ CHỦ TỊCH", fill="black", font=bold)
+    clean = tmp_path / "clean.png"
+    img.save(clean)
+    d.ellipse((150 * K, 95 * K, 250 * K, 195 * K), outline="black", width=int(6 * K))
+    d.ellipse((175 * K, 120 * K, 225 * K, 170 * K), fill="black")
+    sealed = tmp_path / "sealed.png"
+    img.save(sealed)
+    box = (200.0, 100.0, 300.0, 114.0)
+    assert not occluded(PageText(1, 400, 300, "ocr", [], clean, DPI), box)
+    assert occluded(PageText(1, 400, 300, "ocr", [], sealed, DPI), box)
