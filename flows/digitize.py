@@ -51,6 +51,10 @@ _OUTPUT_OPTIONS = ("language", "tessdata_dir", "ocr_dpi", "min_output_dpi", "ocr
 
 @functools.lru_cache(maxsize=8)
 def _archive(uri: str) -> Archive:
+    if uri.startswith("s3://"):
+        from flows import archive_secrets
+
+        archive_secrets.install()  # S3 keys from a Prefect Secret block when SOHOA_S3_SECRET_BLOCK is set
     return open_archive(uri)
 
 
