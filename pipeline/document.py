@@ -25,6 +25,7 @@ from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDir
 from pipeline.models import PageText
 from pipeline.ocr import PageJob, PageOcr, ocr_page
 from pipeline.options import Options
+from pipeline.signatures import Signature, read_signatures
 from pipeline.text import nfc
 from schemas.record import Record
 
@@ -148,9 +149,10 @@ def _digitize(
         pdf_path = searchable.build(item.path, media_type, plans, ocr, work / "searchable.pdf",
                                     title=item.filename, pdfa=options.pdfa)
         stage("extract")
+        sigs = read_signatures(item.path) if media_type == "application/pdf" else []
         extraction = extract.extract(page_texts, language=options.language, tessdata=options.tessdata_dir)
         text = "\f".join(p.text for p in page_texts) + "\n"
-        record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome)
+        record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome, sigs)
         stage("archive")
         store.write_document(archive, document_id=sha, media_type=media_type, original=item.path,
                              searchable=pdf_path, text=nfc(text), record=record)
@@ -224,6 +226,7 @@ def _record(
     extraction: extract.Extraction,
     options: Options,
     outcome: Outcome,
+    sigs: list[Signature],
 ) -> dict[str, Any]:
     page_entries = []
     for plan, pt in zip(plans, page_texts, strict=True):
@@ -251,6 +254,8 @@ def _record(
         pages=page_entries,
         metadata=extraction.metadata,
         evidence=extraction.evidence,
+        digital_signatures=[{"signed_at": g.signed_at, "signer": g.name, "reason": g.reason, "page": g.page}
+                            for g in sigs],
         review=review,
         artifacts={"original": keys.original(sha, ext), "searchable_pdf": keys.searchable(sha),
                    "text": keys.text(sha)},

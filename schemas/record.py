@@ -71,6 +71,13 @@ class Evidence(_Model):
     source: str | None = Field(None, description="How the value was read, e.g. 'ocr', 'text_layer', 'zone_ocr'.")
 
 
+class DigitalSignature(_Model):
+    signed_at: datetime | None = Field(None, description="Signing time from the signature dictionary (/M).")
+    signer: str | None = Field(None, description="/Name, when the signing software fills it.")
+    reason: str | None = Field(None, description="/Reason: often the signing body.")
+    page: int | None = Field(None, description="Page of the visible signature stamp.")
+
+
 class Review(_Model):
     needed: bool = False
     fields: list[str] = Field(default_factory=list, description="Metadata keys a person must check.")
@@ -100,6 +107,8 @@ class Record(_Model):
     pages: list[Page]
     metadata: Metadata
     evidence: dict[str, Evidence] = Field(default_factory=dict)
+    digital_signatures: list[DigitalSignature] = Field(
+        default_factory=list, description="Digital signatures embedded in a PDF input, in document order.")
     review: Review = Field(default_factory=Review)
     artifacts: Artifacts
     processed_at: datetime
