@@ -330,21 +330,30 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     progress = Progress()
     outcomes: list[Outcome] = []
     moved: list[dict[str, Any]] = []
-    taken: list[str] = []
+    taken: list[str] = []  # dossiers this run digitized
+    seen: set[str] = set()  # … plus those found already done by another run
     incomplete: set[str] = set()
     elsewhere: list[str] = []
     while True:
         groups = inbox_ops.by_dossier(scan_inbox(inbox, options))
         incomplete = inbox_ops.incomplete_dossiers(Path(inbox), options.min_file_age_seconds) & set(groups)
-        candidates = [d for d in groups if d not in incomplete and d not in taken]
+        candidates = [d for d in groups if d not in incomplete and d not in seen]
         held = {c.dossier_id: c for c in claim_dossiers(archive, candidates, _run_id(), settings)} \
             if candidates else {}
         elsewhere = [d for d in candidates if d not in held]
         if not held:
             break
+        # The scan may predate another run finishing a dossier (moved, then released): keep what is still there.
+        gone = [d for d in held if not any(item.path.exists() for item in groups[d])]
+        if gone:
+            release_claims(archive, [held.pop(d) for d in gone])
+            seen.update(gone)
+            if not held:
+                continue
         logger.info("taking %d dossier(s): %s", len(held), ", ".join(sorted(held)))
         taken += sorted(held)
-        batch = [item for d in groups if d in held for item in groups[d]]
+        seen.update(held)
+        batch = [item for d in groups if d in held for item in groups[d] if item.path.exists()]
         progress.total += len(batch)
         done, batch_moved = _process_batch(inbox, archive, options, force, settings, batch, held,
                                            settings.move_processed, progress)

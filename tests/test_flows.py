@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import intake
-from pipeline.archive import LocalArchive, claims, keys
-from pipeline.archive import records as store
+from pipeline.archive import LocalArchive, claims, keys, records
 from pipeline.document import Outcome
 from pipeline.options import Options
 from pipeline.synth import Document, render_page
+from tests import archive_fixtures
 from tests.prefect_fixtures import prefect_harness, read_artifacts  # noqa: F401  (fixture import)
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -50,7 +50,7 @@ def test_dossier_run_archives_and_fails_on_quarantine(digitized: dict) -> None:
     statuses = {o["filename"]: o["status"] for o in rep["outcomes"]}
     assert statuses == {"quyet-dinh.png": "archived", "junk.pdf": "quarantined"}
     archive = LocalArchive(digitized["archive"])
-    assert len(list(store.iter_record_ids(archive))) == 1
+    assert len(list(records.iter_record_ids(archive))) == 1
     assert archive.exists(keys.run_report(rep["run_id"]))
     assert not list(archive.list("claims/")), "claims are released at the end of the run"
 
@@ -110,14 +110,14 @@ def test_reprocess_without_reocr(digitized: dict, tmp_path: Path, monkeypatch: p
     archive_dir = tmp_path / "archive"
     shutil.copytree(digitized["archive"], archive_dir)
     archive = LocalArchive(archive_dir)
-    (doc_id,) = store.iter_record_ids(archive)
-    before = store.get_record(archive, doc_id)
+    (doc_id,) = records.iter_record_ids(archive)
+    before = records.get_record(archive, doc_id)
 
     state = reprocess(str(archive_dir), ReprocessRequest(dossier=DOSSIER), _options(tmp_path), return_state=True)
     assert state.is_completed(), state.message
     (row,) = state.result()["documents"]
     assert row["source"] == "text layer" and row["status"] in ("updated", "unchanged")
-    after = store.get_record(archive, doc_id)
+    after = records.get_record(archive, doc_id)
     assert after["pages"] == before["pages"] and after["source"] == before["source"]
     assert after["metadata"]["document_type"]  # read again from the words, without OCR
     manifest = archive.get_json(keys.manifest(DOSSIER))
@@ -125,7 +125,7 @@ def test_reprocess_without_reocr(digitized: dict, tmp_path: Path, monkeypatch: p
 
     # With stored page words (pages.json) those are used instead of the PDF's text layer.
     pages = pages_from_pdf(archive, after, tmp_path)
-    archive.put_json(store.pages_key(doc_id), store.pages_to_json(pages))
+    archive.put_json(records.pages_key(doc_id), records.pages_to_json(pages))
     state = reprocess(str(archive_dir), ReprocessRequest(document_ids=[doc_id]), _options(tmp_path),
                       return_state=True)
     assert state.result()["documents"][0]["source"] == "pages.json"
@@ -276,3 +276,55 @@ def test_claims_of_killed_or_finished_runs_are_taken_over(tmp_path: Path) -> Non
     got = claims.claim_many(archive, ["d1", "d2", "d3"], "me", settle_seconds=0,
                             alive=lambda c: c.owner != "finished")
     assert sorted(c.dossier_id for c in got) == ["d1", "d2"]
+
+
+s3_server = archive_fixtures.s3_server
+store = archive_fixtures.store
+
+
+def test_claims_exclusive_on_local_and_s3(store) -> None:
+    results: dict[str, list[str]] = {}
+
+    def take(owner: str) -> None:
+        results[owner] = [c.dossier_id for c in claims.claim_many(store, [f"d{i}" for i in range(5)], owner,
+                                                                  settle_seconds=0.5)]
+
+    threads = [threading.Thread(target=take, args=(f"run-{n}",)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    taken = [d for ds in results.values() for d in ds]
+    assert taken and len(taken) == len(set(taken)), results
+    for owner, ds in results.items():
+        for d in ds:
+            claims.release(store, claims.read_claim(store, d))
+            assert claims.read_claim(store, d) is None, owner
+
+
+def test_concurrent_runs_on_an_s3_archive(s3_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.digitize as fd
+    from flows.params import RunSettings
+
+    for k, v in s3_server.env().items():
+        monkeypatch.setenv(k, v)
+    bucket = archive_fixtures.new_bucket()
+    calls: Counter = Counter()
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    inbox = _inbox(tmp_path, 4)
+    settings = RunSettings(claim_settle_seconds=0.5, max_dossiers=1)
+    states = []
+    threads = [threading.Thread(target=lambda: states.append(fd.digitize_inbox(
+        str(inbox), f"s3://{bucket}/sohoa", _options(tmp_path), False, settings, return_state=True)))
+        for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(states) == 2 and max(calls.values()) == 1 and len(calls) == 4, calls
+    assert sorted(p.parent.name for p in (inbox / "processed").rglob("*.png")) == sorted(calls)
+    links = fd.pdf_links({**states[0].result(), "outcomes": [{"status": "archived", "searchable_pdf": "records/x/s.pdf",
+                                                              "label": "x", "dossier_id": "d"}]})
+    assert "X-Amz-Signature" in links
