@@ -160,17 +160,22 @@ def pdf_page_texts(path: Path) -> list[str]:
 
 
 class TreeMemory:
-    """Peak RSS of a process and all its descendants (forkserver workers, Tesseract), sampled."""
+    """Peak memory of a process and all its descendants (forkserver workers, Tesseract), sampled.
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    The tree total sums PSS (shared pages split between the processes that map them), so forked
+    workers are not counted twice; single-process peaks are RSS.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
         import psutil
 
         self._psutil = psutil
         self.root = psutil.Process(pid)
         self.interval = interval
-        self.peak_total = 0  # bytes, sum over the tree at one instant
+        self.peak_total = 0  # bytes, PSS summed over the tree at one instant
         self.peak_single = 0
         self.peak_main = 0
+        self.at_peak: list[tuple[str, int]] = []  # (process, MB) when the tree peaked
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -181,16 +186,20 @@ class TreeMemory:
         except ps.Error:
             return
         total = 0
+        parts = []
         for p in procs:
             try:
-                rss = p.memory_info().rss
+                info = p.memory_full_info()  # PSS: pages shared between forked workers count once
+                rss = info.rss
+                parts.append((f"{p.pid}<{p.ppid()} " + " ".join(p.cmdline()[:3])[-50:], rss // 2**20))
             except ps.Error:
                 continue
-            total += rss
+            total += getattr(info, "pss", rss)
             self.peak_single = max(self.peak_single, rss)
             if p.pid == self.root.pid:
                 self.peak_main = max(self.peak_main, rss)
-        self.peak_total = max(self.peak_total, total)
+        if total > self.peak_total:
+            self.peak_total, self.at_peak = total, parts
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -213,17 +222,23 @@ class CliRun:
     peak_total_mb: float = 0.0
     peak_single_mb: float = 0.0
     peak_main_mb: float = 0.0
+    at_peak: list[tuple[str, int]] = field(default_factory=list)
 
 
 def sohoa_digitize(inbox: Path, archive: Path, jobs: int, *, work_dir: Path | None = None,
-                   memory: bool = False) -> CliRun:
-    """Run `sohoa digitize INBOX --archive DIR` as a user would; the run report is read back."""
-    args = [*SOHOA, "digitize", str(inbox), "--archive", str(archive), "--jobs", str(jobs), "--min-file-age", "0"]
+                   memory: bool = False, tree: Path = ROOT) -> CliRun:
+    """Run `sohoa digitize INBOX --archive DIR` as a user would; the run report is read back.
+
+    `tree` runs the code of another checkout (e.g. the commit before a change) with this venv, so a
+    before/after comparison can be interleaved in one benchmark run.
+    """
+    args = [*SOHOA, "digitize", str(inbox), "--archive", str(archive), "--jobs", str(jobs), "--min-file-age", "0",
+            "--force"]  # --force: no Prefect result cache across benchmark rounds
     if work_dir:
         args += ["--work-dir", str(work_dir)]
-    env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING", PYTHONPATH=str(tree))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(args, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     mem = TreeMemory(proc.pid) if memory else None
     if mem:
         mem.__enter__()
@@ -239,6 +254,7 @@ def sohoa_digitize(inbox: Path, archive: Path, jobs: int, *, work_dir: Path | No
     if mem:
         run.peak_total_mb, run.peak_single_mb, run.peak_main_mb = (
             mem.peak_total / 2**20, mem.peak_single / 2**20, mem.peak_main / 2**20)
+        run.at_peak = mem.at_peak
     return run
 
 
@@ -297,7 +313,8 @@ def emit(name: str, rows: list[dict[str, Any]], *, title: str, notes: Sequence[s
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"name": name, "title": title, "machine": m, "rows": rows, "notes": list(notes), **(extra or {}),
                "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    (RESULTS / f"{name}.json").write_text(text, encoding="utf-8")
 
 
 @contextmanager

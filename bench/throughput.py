@@ -39,12 +39,13 @@ def mean_cer(texts: list[str], truths: list[str]) -> float:
     return sum(cer(t, g) for t, g in zip(texts, truths, strict=True)) / max(1, len(truths))
 
 
-def run_sohoa(scans: ScanSet, tmp: Path, jobs: int, k: int) -> dict[str, float]:
-    inbox, archive = tmp / f"inbox{k}", tmp / f"archive{k}"
+def run_sohoa(scans: ScanSet, tmp: Path, jobs: int, k: int, tree: Path | None = None) -> dict[str, float]:
+    tag = f"{k}-{'base' if tree else 'this'}"
+    inbox, archive = tmp / f"inbox{tag}", tmp / f"archive{tag}"
     (inbox / "dossier-bench").mkdir(parents=True)
     for p in scans.pdfs:
         shutil.copy2(p, inbox / "dossier-bench" / p.name)
-    run = sohoa_digitize(inbox, archive, jobs)
+    run = sohoa_digitize(inbox, archive, jobs, tree=tree) if tree else sohoa_digitize(inbox, archive, jobs)
     texts, pdfs = archived_texts(archive), archived_pdfs(archive)
     assert run.report["totals"]["pages"] == scans.pages, run.report["totals"]
     got_txt = [t for p in scans.pdfs for t in texts[p.name]]
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sparse", action="store_true", help="short pages (per-page overhead) instead of dense ones")
     ap.add_argument("--no-ocrmypdf", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another checkout to run as `sohoa (baseline)`, interleaved")
     args = ap.parse_args()
     has_ocrmypdf = not args.no_ocrmypdf and Path(sys.executable).with_name("ocrmypdf").exists()
 
@@ -95,11 +97,13 @@ def main() -> None:
         scans = scanned_set(tmp / "in", args.pages, args.per_doc, dense=not args.sparse)
         images = extract_jpegs(scans.pdfs, tmp / "jpeg")
         truths = [t for ts in scans.truths for t in ts]
-        runs: dict[str, list[dict[str, float]]] = {"raw": [], "sohoa": [], "ocrmypdf": []}
+        runs: dict[str, list[dict[str, float]]] = {"raw": [], "sohoa": [], "baseline": [], "ocrmypdf": []}
         for k in range(args.repeat):
             seconds, texts = raw_tesseract(images, args.jobs)
             runs["raw"].append({"seconds": seconds, "cer": mean_cer(texts, truths), "size_ratio": float("nan")})
             runs["sohoa"].append(run_sohoa(scans, tmp, args.jobs, k))
+            if args.baseline:
+                runs["baseline"].append(run_sohoa(scans, tmp, args.jobs, k, args.baseline))
             if has_ocrmypdf:
                 runs["ocrmypdf"].append(run_ocrmypdf(scans, tmp, args.jobs))
             print(f"round {k + 1}: " + ", ".join(f"{n} {r[-1]['seconds']:.1f} s" for n, r in runs.items() if r),
@@ -110,27 +114,31 @@ def main() -> None:
     raw_ppm = 60 * n / best["raw"]["seconds"]
     rows = []
     labels = {"raw": "raw `tesseract IMG - -l vie` (bound)", "sohoa": "`sohoa digitize` (whole CLI)",
-              "ocrmypdf": "`ocrmypdf -l vie --output-type pdfa`"}
+              "ocrmypdf": "`ocrmypdf -l vie --output-type pdfa`", "baseline": f"`sohoa digitize` @ {args.baseline}"}
     for name, b in best.items():
         ppm = 60 * n / b["seconds"]
         rows.append({"system": labels[name], "pages": n, "best s": b["seconds"],
                      "median s": statistics.median(x["seconds"] for x in runs[name]),
                      "pages/min": ppm, "× bound": ppm / raw_ppm, "CER": b["cer"],
                      "out/in size": None if name == "raw" else b["size_ratio"]})
-        if name == "sohoa":
+        if name in ("sohoa", "baseline"):
             pps = 60 * n / b["pipeline_seconds"]
-            rows.append({"system": "`sohoa digitize` (pipeline, w/o interpreter+Prefect start)", "pages": n,
+            rows.append({"system": f"{labels[name]} (pipeline only, w/o interpreter and Prefect start)",
+                         "pages": n,
                          "best s": b["pipeline_seconds"],
                          "median s": statistics.median(x["pipeline_seconds"] for x in runs[name]),
                          "pages/min": pps, "× bound": pps / raw_ppm, "CER": b["cer_text_txt"],
                          "out/in size": b["size_ratio"]})
-    notes = [f"{n} dense A4 300-dpi pages ({'sparse' if args.sparse else '~2,000 characters'} each), "
+    notes = [f"{n} A4 300-dpi pages ({'sparse' if args.sparse else '~2,000 characters'} each), "
              f"{len(scans.pdfs)} image-only PDFs, --jobs {args.jobs}, OMP_THREAD_LIMIT=1, best of {args.repeat} "
              "interleaved rounds. CER on sorted words vs the rendered text; sohoa's first CER is on the "
              "searchable PDF's text layer (as OCRmyPDF's), the pipeline row's on text.txt."]
     if "ocrmypdf" in best:
         ratio = best["ocrmypdf"]["seconds"] / best["sohoa"]["seconds"]
         notes.append(f"sohoa / OCRmyPDF throughput: {ratio:.2f}× (whole CLI).")
+    if "baseline" in best:
+        notes.append(f"this tree / baseline throughput: {best['baseline']['seconds'] / best['sohoa']['seconds']:.2f}× "
+                     "(whole CLI).")
     emit("throughput", rows, title="Scanned pages: throughput, CER and output size", notes=notes,
          extra={"runs": runs, "args": vars(args)})
 
