@@ -9,13 +9,20 @@ shipped inside packages (nothing is downloaded):
   distorted and thickened or thinned so they look handwritten, plus the handwriting forms fonts lack
   (a 7 with a cross-bar, a 1 as a plain stroke or with a long flag).
 Both take a boolean ink mask of one digit. Without scikit-learn or SciPy they are unavailable and
-every handwritten value is left to a person.
+every handwritten value is left to a person. Training costs seconds per process, so a trained model is
+also pickled under the user's cache folder, keyed by the scikit-learn version and this module's source
+(a stale or unreadable file is simply trained again); SOHOA_MODEL_CACHE=0 turns that off.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +113,52 @@ def font_features(mask: np.ndarray) -> np.ndarray:
     return np.concatenate([small, [min(aspect, 2.0)]])
 
 
+def cache_dir() -> Path | None:
+    """Where trained models are kept between processes; None when caching is off."""
+    if os.environ.get("SOHOA_MODEL_CACHE", "1") in ("0", "", "off"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sohoa" / "digitmodels"
+
+
+def _cache_key(name: str) -> str:
+    import sklearn
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(name.encode())
+    if name == "fonts":
+        h.update("\n".join(str(p) for p in _fonts()).encode())
+    return f"{name}-sklearn{sklearn.__version__}-{h.hexdigest()[:16]}.pkl"
+
+
+def cached(name: str, train: Callable[[], object]) -> object:
+    """`train()`'s model, loaded from the on-disk cache when present, stored there after training."""
+    folder = cache_dir()
+    path = folder / _cache_key(name) if folder is not None else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)
+        except Exception as e:  # a truncated or foreign file: train again
+            log.info("model cache %s unreadable: %s", path.name, e)
+    model = train()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+                pickle.dump(model, tmp)
+            os.replace(tmp.name, path)  # atomic: a parallel worker never reads half a file
+        except OSError as e:
+            log.info("cannot cache model %s: %s", name, e)
+    return model
+
+
 @functools.cache
 def _uci_model() -> object:
+    return cached("uci", _train_uci)
+
+
+def _train_uci() -> object:
     from sklearn.datasets import load_digits
     from sklearn.svm import SVC
 
@@ -175,6 +226,10 @@ def _glyph(digit: int, font: ImageFont.FreeTypeFont | None, rng: np.random.Gener
 
 @functools.cache
 def _font_model() -> object:
+    return cached("fonts", _train_fonts)
+
+
+def _train_fonts() -> object:
     from sklearn.svm import SVC
 
     rng = np.random.default_rng(7)

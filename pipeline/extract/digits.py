@@ -149,28 +149,70 @@ def _compose(parts: list[np.ndarray], height: int) -> Image.Image:
     return out
 
 
+def _digit_lang(tessdata: Path | None, language: str) -> str:
+    try:
+        return "eng" if "eng" in tesseract.languages(tessdata) else language
+    except SohoaError:
+        return language
+
+
+def _batch(images: list[Image.Image], psm: int, tmp: Path, lang: str, tessdata: Path | None,
+           timeout: float) -> list[str] | None:
+    """Digit strings of several images from one Tesseract process (a list file; pages split at form
+    feeds): the model loads once instead of once per image. None when the output cannot be split."""
+    names = []
+    for i, img in enumerate(images):
+        png = tmp / f"p{psm}_{i}.png"
+        img.save(png)
+        names.append(str(png))
+    listing = tmp / f"list{psm}.txt"
+    listing.write_text("\n".join(names) + "\n", encoding="utf-8")
+    try:
+        out = tesseract.run(listing, tmp / f"out{psm}", language=lang, tessdata=tessdata, psm=psm, dpi=300,
+                            outputs=("txt",), timeout=timeout * max(1, len(images)),
+                            config={"tessedit_char_whitelist": "0123456789"})
+    except SohoaError as e:
+        log.info("digit OCR failed: %s", e)
+        return None
+    pages = out.txt.split("\f")  # a separator between pages, also around empty ones
+    if len(pages) != len(images):
+        return None
+    return [re.sub(r"\D", "", p) for p in pages]
+
+
+def _single(images: list[Image.Image], psm: int, tmp: Path, lang: str, tessdata: Path | None,
+            timeout: float) -> list[str]:
+    reads = []
+    for i, img in enumerate(images):
+        png = tmp / f"s{psm}_{i}.png"
+        img.save(png)
+        try:
+            out = tesseract.run(png, tmp / f"s{psm}_{i}", language=lang, tessdata=tessdata, psm=psm, dpi=300,
+                                outputs=("txt",), timeout=timeout, config={"tessedit_char_whitelist": "0123456789"})
+        except SohoaError as e:
+            log.info("digit OCR failed: %s", e)
+            continue
+        reads.append(re.sub(r"\D", "", out.txt))
+    return reads
+
+
+def tesseract_passes(images: list[Image.Image], psms: tuple[int, ...], *, language: str = "vie",
+                     tessdata: Path | None = None, timeout: float = 30) -> dict[int, list[str]]:
+    """Per psm, the digit string of each image (whitelist 0–9), one Tesseract process per psm."""
+    lang = _digit_lang(tessdata, language)
+    out: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp:
+        for psm in psms:
+            got = _batch(images, psm, Path(tmp), lang, tessdata, timeout) if len(images) > 1 else None
+            out[psm] = got if got is not None else _single(images, psm, Path(tmp), lang, tessdata, timeout)
+    return out
+
+
 def tesseract_reads(images: list[Image.Image], *, language: str = "vie", tessdata: Path | None = None,
                     timeout: float = 30, psms: tuple[int, ...] = (7, 8, 13)) -> list[str]:
-    """Digit strings from several Tesseract passes (whitelist 0–9; psm 7, 8, 13)."""
-    reads: list[str] = []
-    try:
-        lang = "eng" if "eng" in tesseract.languages(tessdata) else language
-    except SohoaError:
-        lang = language
-    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp:
-        for i, img in enumerate(images):
-            png = Path(tmp) / f"d{i}.png"
-            img.save(png)
-            for psm in psms:
-                try:
-                    out = tesseract.run(png, Path(tmp) / f"d{i}_{psm}", language=lang, tessdata=tessdata, psm=psm,
-                                        dpi=300, outputs=("txt",), timeout=timeout,
-                                        config={"tessedit_char_whitelist": "0123456789"})
-                except SohoaError as e:
-                    log.info("digit OCR failed: %s", e)
-                    continue
-                reads.append(re.sub(r"\D", "", out.txt))
-    return reads
+    """Digit strings from several Tesseract passes (whitelist 0–9; psm 7, 8, 13), image by image."""
+    passes = tesseract_passes(images, psms, language=language, tessdata=tessdata, timeout=timeout)
+    return [r for i in range(len(images)) for psm in psms for r in passes[psm][i:i + 1]]
 
 
 def _majority(reads: list[str], need: int) -> str | None:
@@ -183,9 +225,15 @@ def _majority(reads: list[str], need: int) -> str | None:
 
 def per_digit_reads(parts: list[np.ndarray], **kw: object) -> str | None:
     """Each digit alone, as a single character (psm 10) at two scales; both must agree."""
+    if not parts:
+        return None
+    images = [img for m in parts for img in (_compose([m], 48), _compose([m], 72))]
+    reads = tesseract_passes(images, (10,), **kw)[10]  # type: ignore[arg-type]
+    if len(reads) != len(images):
+        return None
     out = []
-    for m in parts:
-        got = _majority(tesseract_reads([_compose([m], 48), _compose([m], 72)], psms=(10,), **kw), 2)  # type: ignore[arg-type]
+    for i in range(len(parts)):
+        got = _majority(reads[2 * i:2 * i + 2], 2)
         if not got or len(got) != 1:
             return None
         out.append(got)

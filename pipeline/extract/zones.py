@@ -8,6 +8,7 @@ and OCRs the crop again with a page-segmentation mode suited to a block or a sin
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -95,8 +96,7 @@ def crop_zone(page: PageText, bbox: BBox, *, dpi: int | None = None) -> tuple[Im
         return None
     if page.image_path is not None and page.dpi and Path(page.image_path).exists():
         k = page.dpi / 72.0
-        with Image.open(page.image_path) as im:
-            crop = im.convert("RGB").crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k)))
+        crop = page_image(Path(page.image_path)).crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k)))
         if dpi and dpi != page.dpi:
             f = dpi / page.dpi
             crop = crop.resize((max(1, int(crop.width * f)), max(1, int(crop.height * f))), Image.Resampling.LANCZOS)
@@ -105,6 +105,18 @@ def crop_zone(page: PageText, bbox: BBox, *, dpi: int | None = None) -> tuple[Im
     if page.pdf_path is not None and Path(page.pdf_path).exists():
         return _render_pdf_zone(Path(page.pdf_path), page.number, (x0, y0, x1, y1), dpi or 300)
     return None
+
+
+@functools.lru_cache(maxsize=2)
+def _decoded(path: Path, mtime: float) -> Image.Image:
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+def page_image(path: Path) -> Image.Image:
+    """The decoded RGB page image; the last two are kept, because one page is cropped a dozen times
+    (number, date, summary, signer zones) and decoding a 300 dpi PNG costs more than the crop."""
+    return _decoded(path, path.stat().st_mtime)
 
 
 def _render_pdf_zone(pdf: Path, number: int, box: BBox, dpi: int) -> tuple[Image.Image, float] | None:
