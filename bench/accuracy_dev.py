@@ -1,7 +1,8 @@
 """Fast extraction-only accuracy loop on the real-dev set (pages cached by `bench/devcache.py`).
 
-usage: python bench/accuracy_dev.py [--no-zone] [--out bench/results/records_dev.jsonl]
-Runs `pipeline.extract.extract` on each cached document, writes one record line per document
+usage: python bench/accuracy_dev.py [--no-zone] [--no-signatures] [--out bench/results/records_dev.jsonl]
+Runs `pipeline.extract.extract` on each cached document (with the PDF's digital signatures, as
+`pipeline.document` does), writes one record line per document
 ({"source": {"filename"}, "metadata", "review"}) and scores it with the shared `score.py`.
 """
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from devcache import DEV, cache_pdf, load  # noqa: E402
+from devcache import DEV, cache_pdf, load, signatures  # noqa: E402
 
 from pipeline.extract import extract  # noqa: E402
 
@@ -29,7 +30,8 @@ def main(argv: list[str]) -> int:
     with out.open("w", encoding="utf-8") as f:
         for pdf in sorted(DEV.glob("*.pdf")):
             cache_pdf(pdf)
-            ex = extract(load(pdf.stem), zone_ocr="--no-zone" not in argv)
+            sigs = [] if "--no-signatures" in argv else signatures(pdf.stem, pdf.parent)
+            ex = extract(load(pdf.stem), zone_ocr="--no-zone" not in argv, signatures=sigs)
             rec = {"source": {"filename": pdf.name}, "metadata": ex.metadata.model_dump(),
                    "review": ex.review.model_dump(),
                    "evidence": {k: v.model_dump() for k, v in ex.evidence.items()}}

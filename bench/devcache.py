@@ -23,6 +23,7 @@ import pypdfium2  # noqa: E402
 
 from pipeline import layout, tesseract  # noqa: E402
 from pipeline.models import PageText, Word  # noqa: E402
+from pipeline.signatures import Signature, read_signatures  # noqa: E402
 from pipeline.text import nfc  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -74,6 +75,11 @@ def cache_pdf(pdf: Path, force: bool = False) -> Path:
 def load(stem: str) -> list[PageText]:
     with (CACHE / f"{stem}.pkl").open("rb") as f:
         return pickle.load(f)
+
+
+def signatures(stem: str, dev: Path = DEV) -> list[Signature]:
+    """The PDF's digital signatures (read from the PDF, cheap), as `pipeline.document` passes them."""
+    return read_signatures(dev / f"{stem}.pdf")
 
 
 def main(argv: list[str]) -> None:

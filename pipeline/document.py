@@ -150,7 +150,8 @@ def _digitize(
                                     title=item.filename, pdfa=options.pdfa)
         stage("extract")
         sigs = read_signatures(item.path) if media_type == "application/pdf" else []
-        extraction = extract.extract(page_texts, language=options.language, tessdata=options.tessdata_dir)
+        extraction = extract.extract(page_texts, language=options.language, tessdata=options.tessdata_dir,
+                                     signatures=sigs)
         text = "\f".join(p.text for p in page_texts) + "\n"
         record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome, sigs)
         stage("archive")

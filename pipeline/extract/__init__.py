@@ -8,11 +8,13 @@ value that cannot be read with reasonable support is left null rather than guess
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.extract import fields
 from pipeline.models import PageText
+from pipeline.signatures import Signature
 from schemas.record import Evidence, Metadata, Review
 
 REVIEW_BELOW = fields.REVIEW_BELOW
@@ -26,9 +28,11 @@ class Extraction:
 
 
 def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | None = None,
-            timeout: float = 60, zone_ocr: bool = True) -> Extraction:
-    """Read the header fields of one document from all its pages."""
-    found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr)
+            timeout: float = 60, zone_ocr: bool = True, signatures: Sequence[Signature] = ()) -> Extraction:
+    """Read the header fields of one document from all its pages; the PDF's digital `signatures`
+    (document order) only cross-check the issue date."""
+    found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr,
+                            signatures=signatures)
     values: dict[str, object] = {}
     evidence: dict[str, Evidence] = {}
     review = Review()

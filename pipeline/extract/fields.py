@@ -7,15 +7,18 @@ Number and day are often handwritten: they are kept only when two independent re
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.extract import header as hdr
-from pipeline.extract import parsers, signer, vocab, written
+from pipeline.extract import parsers, signer, signing, vocab, written
 from pipeline.extract.zones import Segment, is_blank, occluded, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
+from pipeline.signatures import Signature
 from pipeline.text import new_tone_placement
 
 REVIEW_BELOW = 0.8
@@ -46,7 +49,7 @@ def _at(seg: Segment, page: PageText, value: object, conf: float, reason: str = 
 
 
 def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | None = None,
-             timeout: float = 60, zone: bool = True) -> dict[str, Field]:
+             timeout: float = 60, zone: bool = True, signatures: Sequence[Signature] = ()) -> dict[str, Field]:
     kw = {"language": language, "tessdata": tessdata, "timeout": timeout}
     out: dict[str, Field] = {}
     first = next((p for p in pages if not is_blank(p)), pages[0] if pages else None)
@@ -55,7 +58,7 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     h = hdr.locate(first)
     _agency(h, out)
     _number(h, out, zone, kw)
-    _place_date(h, out, zone, kw)
+    _place_date(h, out, zone, kw, signing.first_signing_day(signatures))
     _type(h, out)
     _summary(h, out, zone, kw)
     _signer(pages, h, out, zone, kw)
@@ -171,7 +174,8 @@ def _pad(b: BBox, dx: float, dy: float) -> BBox:
 
 # -- place and date -----------------------------------------------------------------------------
 
-def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
+def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object],
+                signed: dt.date | None = None) -> None:
     seg = h.place_date
     if seg is None:
         out["issued_date"] = Field(reason="place-date line not found")
@@ -206,28 +210,43 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
     iso = pd.iso
     conf = min(day_conf, month_conf, year_conf)
     if iso and conf >= PRINTED:
-        out["issued_date"] = _at(seg, h.page, iso, conf)
+        checked = signing.cross_check(signing.DateRead(iso, conf), signed)
+        out["issued_date"] = _at(seg, h.page, checked.value, checked.confidence, checked.reason)
         return
     if zone and pd.year and year_conf >= 0.8:
-        day: tuple[object, float, str] = (pd.day, day_conf, "")
-        month: tuple[object, float, str] = (pd.month, month_conf, "")
+        day = written.Written(f"{pd.day:02d}" if pd.day else None, day_conf, None, support=3)
+        month = written.Written(str(pd.month) if pd.month else None, month_conf, None, support=3)
         for kind in ("day", "month"):
             if kind == "month" and pd.month is not None and month_conf >= 0.8:
                 continue
             w = written.read(h.page, words, kind, **kw)  # type: ignore[arg-type]
-            got = (w.value, w.confidence, w.reason) if w is not None else (None, 0.0, f"{kind} blank not found")
+            got = w if w is not None else written.Written(None, 0.0, None, f"{kind} blank not found")
             if kind == "day":
                 day = got
             else:
                 month = got
-        value = written.iso_date(day[0], month[0], pd.year)  # type: ignore[arg-type]
-        if value:
-            reason = "; ".join(r for r in (day[2], month[2]) if r)
+        read = _date_read(day, month, pd.year, year_conf)
+        checked = signing.cross_check(read, signed)
+        if checked.value:
             source = "rendered_pdf" if h.page.method == "text_layer" else "zone_ocr"
-            out["issued_date"] = Field(value, min(day[1], month[1], year_conf), seg.page, seg.bbox, source, reason)
+            out["issued_date"] = Field(checked.value, checked.confidence, seg.page, seg.bbox, source, checked.reason)
+            return
+        if checked.reason != read.reason:
+            out["issued_date"] = Field(None, 0.0, seg.page, seg.bbox, reason=checked.reason)
             return
     reason = "day or month handwritten or unclear" if pd.year else "date unreadable"
     out["issued_date"] = Field(None, conf, seg.page, seg.bbox, reason=reason)
+
+
+def _date_read(day: written.Written, month: written.Written, year: int, year_conf: float) -> signing.DateRead:
+    """The date the day and month reads give, with the rival dates of their other reads."""
+    value = written.iso_date(day.value, month.value, year)
+    rivals = [written.iso_date(d, m, year) for d in (day.value, *day.rivals) for m in (month.value, *month.rivals)]
+    reason = "; ".join(r for r in (day.reason, month.reason) if r)
+    two = day.value is None or len(day.value) == 2
+    return signing.DateRead(value, min(day.confidence, month.confidence, year_conf) if value else 0.0, reason,
+                            True, min(day.support, month.support), two,
+                            tuple(r for r in dict.fromkeys(rivals) if r and r != value))
 
 
 # -- type and summary ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ class Written:
     bbox: BBox | None
     reason: str = ""
     source: str = "zone_ocr"
+    support: int = 0  # independent readers giving `value`
+    rivals: tuple[str, ...] = ()  # other values the readers gave (for cross-checks to choose among)
 
 
 def _families(reads: dict[str, str | None]) -> list[str | None]:
@@ -93,7 +95,9 @@ def read(page: PageText, words: list[Word], kind: Kind, *, language: str = "vie"
         reason = "blank left empty"
     log.debug("%s blank on page %d: %s (%s) %s", kind, page.number, value, r.reads, reason)
     box = (blank.x0, blank.top, blank.x1, blank.bottom)
-    return Written(value, conf, box, reason, "rendered_pdf" if typed else "zone_ocr")
+    support = sum(f == value for f in _families(r.reads)) if value else 0
+    rivals = tuple(dict.fromkeys(v for v in r.reads.values() if v and v != value))
+    return Written(value, conf, box, reason, "rendered_pdf" if typed else "zone_ocr", support, rivals)
 
 
 def iso_date(day: str | int | None, month: str | int | None, year: int | None) -> str | None:
