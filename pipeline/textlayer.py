@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.layout import group_words
 from pipeline.models import Line, Word
@@ -87,3 +89,99 @@ def image_coverage(page: object) -> float:
         if x1 > x0 and bottom > top:
             area += (x1 - x0) * (bottom - top)
     return min(1.0, area / (width * height)) if width and height else 0.0
+
+
+@dataclass
+class PdfiumPage:
+    """One PDF page's text layer as pdfium reads it: ~20× faster than pdfplumber (C++ vs Python).
+
+    `text` and `image_coverage` feed `judge()`; `words` (same contract as `page_words`: points from
+    the top-left corner of the unrotated page, NFC, font size and boldness) only for pages whose
+    layer is used.
+    """
+
+    number: int
+    width: float
+    height: float
+    rotation: int
+    text: str
+    image_coverage: float
+    _textpage: object = field(repr=False, default=None)
+
+    def words(self) -> list[Word]:
+        return _pdfium_words(self._textpage, self.height)  # type: ignore[arg-type]
+
+    def lines(self) -> list[Line]:
+        return group_words(self.words())
+
+
+def pdfium_pages(path: Path) -> Iterator[PdfiumPage]:
+    """Every page of `path` in order; each page's pdfium objects live until the next page is read."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            try:
+                width, height = page.get_size()
+                area = 0.0
+                for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+                    x0, y0, x1, y1 = obj.get_pos()
+                    x0, x1, y0, y1 = max(0.0, x0), min(width, x1), max(0.0, y0), min(height, y1)
+                    if x1 > x0 and y1 > y0:
+                        area += (x1 - x0) * (y1 - y0)
+                coverage = min(1.0, area / (width * height)) if width and height else 0.0
+                yield PdfiumPage(i + 1, width, height, page.get_rotation() % 360,
+                                 nfc(textpage.get_text_range()), coverage, textpage)
+            finally:
+                textpage.close()
+                page.close()
+    finally:
+        pdf.close()
+
+
+def _pdfium_words(textpage: object, height: float) -> list[Word]:
+    """Words are the runs of non-space characters in pdfium's text, which already has spaces and line
+    breaks generated where glyphs are apart; only each word's first and last glyph are measured."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    tp = textpage.raw  # type: ignore[attr-defined]
+    n = raw.FPDFText_CountChars(tp)
+    if n <= 0:
+        return []
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(tp, 0, n, buf)
+    text = bytes(buf)[: max(0, got - 1) * 2].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters outside the BMP: indices no longer line up, read one by one
+        text = "".join(chr(raw.FPDFText_GetUnicode(tp, i) or 32) for i in range(n))
+    first, last = raw.FS_RECTF(), raw.FS_RECTF()  # loose boxes: advance width, as pdfplumber measures
+    info = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    words: list[Word] = []
+    for m in _WORD.finditer(text):
+        word = nfc(m.group()).strip()
+        if not word:
+            continue
+        i, j = m.start(), m.end() - 1
+        raw.FPDFText_GetLooseCharBox(tp, i, ctypes.byref(first))
+        raw.FPDFText_GetLooseCharBox(tp, j, ctypes.byref(last))
+        x0, x1 = min(first.left, last.left), max(first.right, last.right)
+        bottom = height - min(first.bottom, first.top, last.bottom, last.top)
+        size = raw.FPDFText_GetFontSize(tp, i)
+        top = bottom - size if size > 0 else height - max(first.top, last.top, first.bottom, last.bottom)
+        bold = raw.FPDFText_GetFontWeight(tp, i) >= 600
+        if not bold:
+            k = raw.FPDFText_GetFontInfo(tp, i, info, 128, ctypes.byref(flags))
+            bold = "bold" in info.value[: max(0, k - 1)].decode("utf-8", "replace").lower()
+        words.append(Word(word, (x0, top, x1, bottom), 100.0, round(size, 2) if size > 0 else None, bold))
+    return words
+
+
+_WORD = re.compile(r"[^\s\x00-\x1f\ufffe\uffff]+")
+
+
