@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.extract import header as hdr
-from pipeline.extract import parsers, signer, signing, vocab, written
+from pipeline.extract import parsers, signer, signing, summary, vocab, written
 from pipeline.extract.zones import Segment, is_blank, occluded, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.signatures import Signature
@@ -60,7 +60,7 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     _number(h, out, zone, kw)
     _place_date(h, out, zone, kw, signing.first_signing_day(signatures))
     _type(h, out)
-    _summary(h, out, zone, kw)
+    _summary(h, out, zone, kw, pages)
     _signer(pages, h, out, zone, kw)
     _identifiers(pages, out)
     _cross_checks(pages, out)
@@ -283,29 +283,29 @@ def _type(h: hdr.Header, out: dict[str, Field]) -> None:
 _VE_VIEC = re.compile(r"\b(V[eềê]\s*vi[eệê]c|V\s*/\s*v)\b", re.IGNORECASE)
 
 
-def _summary(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object]) -> None:
+def _summary(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, object], pages: list[PageText]) -> None:
     if not h.summary:
         out["summary"] = Field(reason="summary not found")
         return
-    words = [w for s in h.summary for w in s.line.words]
-    text = " ".join(s.text for s in h.summary)
+    centre = h.type_name.center_x if h.type_name is not None else None
+    got = summary.read(h.summary, h.page, pages, centre=centre, zone=zone, **kw)  # type: ignore[arg-type]
+    text = got.text
     m = _VE_VIEC.search(text)
     if m and m.start() > 0:  # a stamp glued to the left of the first line
         text = text[m.start():]
-        drop = len(parsers.clean(h.summary[0].text[: h.summary[0].text.find(m.group(0))]).split())
-        words = words[drop:]
     value = parsers.normalise_summary(text)
+    words = [w for s in summary.trim_stamp(h.summary, centre) for w in s.line.words]
     confs = [w.confidence / 100.0 for w in words] or [0.0]
     conf = 0.5 * min(confs) + 0.5 * sum(confs) / len(confs)
     box = union_bbox(s.bbox for s in h.summary)
-    source = _src(h.page)
+    reason = ""
     if h.page.method == "ocr" and zone:
-        again = zone_ocr(h.page, _pad(box, 6, 4), psm=6, red=True, blue=True, scale=1.5, **kw)  # type: ignore[arg-type]
-        if again:
-            other = parsers.normalise_summary(" ".join(ln.text for ln in again))
-            # two reads agree: trust more; they disagree: a person checks the text
-            conf = max(conf, 0.9) if _same(other, value) else min(conf, 0.7)
-    out["summary"] = Field(value, conf, h.summary[0].page, box, source)
+        # every read agrees: trust more; they disagree: the best-supported words, for a person to check
+        conf = max(conf, 0.9) if got.agreed else min(conf, 0.7)
+        if not got.agreed:
+            reason = "reads of the summary disagree" + (
+                f" ({', '.join(f'{a}→{b}' for a, b in got.changed[:4])})" if got.changed else "")
+    out["summary"] = Field(value, conf, h.summary[0].page, box, _src(h.page), reason)
 
 
 def _same(a: str, b: str) -> bool:

@@ -139,8 +139,13 @@ def _follow(first: Segment, candidates: list[Segment], *, max_lines: int = 5,
     for s in candidates:
         if s.bbox[1] <= out[-1].bbox[1] + 2:
             continue
-        if len(out) >= max_lines or s.bbox[1] - out[-1].bbox[3] > 0.9 * height + 3:
+        gap = s.bbox[1] - out[-1].bbox[3]
+        if len(out) >= max_lines or gap > 0.9 * height + 3:
             break
+        if len(out) >= 2:  # the summary's own line spacing is known: a wider gap starts the body
+            h = min(x.bbox[3] - x.bbox[1] for x in out)
+            if gap > max(0.6 * h, out[-1].bbox[1] - out[-2].bbox[3] + 0.5 * h):
+                break
         if margins and s.bbox[0] < margins[0] + 12 and s.bbox[2] > margins[1] - 12:
             break  # a full-width body line after a centred summary
         k = vocab.key(s.text)

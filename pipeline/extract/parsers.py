@@ -88,7 +88,10 @@ def snap_type_code(code: str) -> str | None:
     folded = [c for c in vocab.TYPE_BY_CODE if strip_accents(c).upper() == strip_accents(code).upper()]
     if len(folded) == 1:
         return folded[0]
-    return None
+    # a letter read twice ('QĐĐ' from 'QĐ' with a stroke seen as a second Đ): only when one code fits
+    undoubled = {code[:i] + code[i + 1:] for i in range(1, len(code)) if code[i].upper() == code[i - 1].upper()}
+    fits = [c for c in vocab.TYPE_BY_CODE if c in undoubled]
+    return fits[0] if len(fits) == 1 else None
 
 
 def type_of_symbol(symbol: str | None) -> str | None:

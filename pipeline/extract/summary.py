@@ -1,0 +1,176 @@
+"""Read the summary (trích yếu) from several OCR passes and pick word by word.
+
+The page OCR and two zone re-reads (ink removed; 1.5× block mode, 2× column mode) are aligned line by
+line on accent-folded words. Where they differ, each candidate scores its votes, whether it is a
+possible Vietnamese syllable (`syllables.valid`), and whether the document's own confident body text
+uses it. An impossible word no read fixes may be replaced by a close word of the body text. The value
+is trusted only when every read agrees; otherwise it is shown and flagged for a person.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.extract import parsers, syllables
+from pipeline.extract.zones import Segment, zone_ocr
+from pipeline.models import BBox, Line, PageText, Word, union_bbox
+from pipeline.text import nfc, strip_accents
+
+PUNCT = ".,;:!?()[]\"'“”‘’…"
+
+
+@dataclass
+class SummaryRead:
+    text: str
+    agreed: bool  # every read gave the same words
+    changed: list[tuple[str, str]]  # (read, chosen) where the page read was overruled
+
+
+def fold(token: str) -> str:
+    return strip_accents(nfc(token)).lower().replace("đ", "d").strip(PUNCT)
+
+
+def _core(token: str) -> tuple[str, str, str]:
+    """(leading punctuation, word, trailing punctuation)."""
+    m = re.match(rf"^([{re.escape(PUNCT)}]*)(.*?)([{re.escape(PUNCT)}]*)$", token)
+    return (m.group(1), m.group(2), m.group(3)) if m else ("", token, "")
+
+
+def trim_stamp(segs: list[Segment], centre: float | None) -> list[Segment]:
+    """Drop words at the start of a centred line that stick out far left of the centre (an incoming
+    stamp printed over the summary's left end)."""
+    if centre is None:
+        return segs
+    out = []
+    for s in segs:
+        words = list(s.line.words)
+        size = statistics.median(w.bbox[3] - w.bbox[1] for w in words) if words else 0.0
+        while len(words) > 1 and (centre - words[0].bbox[0]) > (words[-1].bbox[2] - centre) + 3 * size:
+            words.pop(0)
+        out.append(Segment(Line(tuple(words)), s.page) if words else s)
+    return out
+
+
+def document_vocabulary(pages: list[PageText], skip: BBox | None = None, page_no: int | None = None) -> Counter[str]:
+    """Words of the document read with high confidence (lower case, punctuation stripped), outside `skip`."""
+    vocab: Counter[str] = Counter()
+    for page in pages:
+        for line in page.lines:
+            for w in line.words:
+                if w.confidence < 90:
+                    continue
+                if skip and page.number == page_no and w.bbox[1] >= skip[1] - 1 and w.bbox[3] <= skip[3] + 1:
+                    continue
+                core = _core(w.text)[1].lower()
+                if core and syllables.valid(core):
+                    vocab[core] += 1
+    return vocab
+
+
+def _alt_lines(base: list[Segment], lines: list[Line]) -> list[list[str]]:
+    """Words of a re-read, assigned to the base lines they overlap (vertically, within the line's span)."""
+    out: list[list[Word]] = [[] for _ in base]
+    for ln in lines:
+        for w in ln.words:
+            best, overlap = -1, 0.0
+            for i, s in enumerate(base):
+                b = s.bbox
+                ov = min(b[3], w.bbox[3]) - max(b[1], w.bbox[1])
+                pad = 0.8 * (b[3] - b[1])
+                if ov > overlap and w.bbox[0] >= b[0] - pad and w.bbox[2] <= b[2] + pad:
+                    best, overlap = i, ov
+            if best >= 0 and overlap >= 0.4 * min(w.bbox[3] - w.bbox[1], base[best].bbox[3] - base[best].bbox[1]):
+                out[best].append(w)
+    return [[w.text for w in sorted(ws, key=lambda w: w.bbox[0])] for ws in out]
+
+
+def _align(base: list[str], alt: list[str]) -> list[str | None]:
+    """For each base token, the alt token at the same place (same folded letters, or a 1:1 replacement)."""
+    got: list[str | None] = [None] * len(base)
+    sm = difflib.SequenceMatcher(a=[fold(t) for t in base], b=[fold(t) for t in alt], autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                got[i1 + k] = alt[j1 + k]
+    return got
+
+
+def _score(token: str, votes: int, vocab: Counter[str], rivals: list[str]) -> float:
+    """Votes, a possible syllable, used in the body text, and a tone mark a rival lacks (OCR loses
+    marks stacked on ô/ê/â far more often than it invents them: 'cô' for 'cố', 'bô' for 'bố')."""
+    word = _core(token)[1]
+    ok = syllables.valid(word)
+    base, tones = syllables.split_tone(word)
+    lost = tones and any(syllables.split_tone(_core(r)[1]) == (base, []) for r in rivals)
+    return (votes + (1.5 if ok else -2.0 if ok is False else 0.0) + (1.0 if vocab[word.lower()] else 0.0)
+            + (1.0 if lost else 0.0))
+
+
+def _from_vocab(token: str, vocab: Counter[str]) -> str | None:
+    """An impossible word replaced by the one close body word (edit distance 1, used twice or more)."""
+    pre, word, post = _core(token)
+    if syllables.valid(word) is not False or len(word) < 2:
+        return None
+    close = [(n, v) for v, n in vocab.items() if n >= 2 and Levenshtein.distance(v, word.lower()) <= 1]
+    if not close:
+        return None
+    close.sort(reverse=True)
+    if len(close) > 1 and close[1][0] == close[0][0]:
+        return None
+    v = close[0][1]
+    v = v[:1].upper() + v[1:] if word[:1].isupper() else v
+    return pre + v + post
+
+
+def combine(base: list[list[str]], alts: list[list[list[str]]], vocab: Counter[str]) -> SummaryRead:
+    """Word-by-word choice among the page read (`base`, per line) and the re-reads (`alts`)."""
+    chosen: list[str] = []
+    agreed = bool(alts)
+    changed: list[tuple[str, str]] = []
+    for li, tokens in enumerate(base):
+        aligned = [_align(tokens, alt[li] if li < len(alt) else []) for alt in alts]
+        for ti, token in enumerate(tokens):
+            cands = [token] + [a[ti] for a in aligned if a[ti] is not None]  # type: ignore[misc]
+            if len(cands) < len(alts) + 1 or len(set(cands)) > 1:
+                agreed = False
+            votes = Counter(cands)
+            pick = max(votes, key=lambda c: (_score(c, votes[c], vocab, list(votes)), c == token))
+            fixed = _from_vocab(pick, vocab)
+            if fixed:
+                pick, agreed = fixed, False
+            if pick != token:
+                changed.append((token, pick))
+            chosen.append(pick)
+    return SummaryRead(" ".join(chosen), agreed, changed)
+
+
+def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: float | None = None,
+         zone: bool = True, language: str = "vie", tessdata: Path | None = None,
+         timeout: float = 60) -> SummaryRead:
+    """The summary text of `segs` (lines on `page`), combined from the page read and zone re-reads."""
+    segs = trim_stamp(segs, centre)
+    base = [[w.text for w in s.line.words] for s in segs]
+    if page.method != "ocr" or not zone:
+        return SummaryRead(" ".join(t for ln in base for t in ln), page.method != "ocr", [])
+    box = union_bbox(s.bbox for s in segs)
+    pad = (box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4)
+    alts = []
+    for scale, psm in ((1.5, 6), (2.0, 4)):
+        lines = zone_ocr(page, pad, psm=psm, red=True, blue=True, scale=scale, language=language,
+                         tessdata=tessdata, timeout=timeout)
+        if lines:
+            alts.append(_alt_lines(segs, lines))
+    vocab = document_vocabulary(pages, box, page.number)
+    got = combine(base, alts, vocab)
+    got.text = parsers.clean(got.text)
+    return got
+
+
+__all__ = ["SummaryRead", "combine", "document_vocabulary", "read", "trim_stamp"]

@@ -1,0 +1,93 @@
+"""Summary reads: syllable validity, word-by-word choice among reads, stamp trimming, paragraph end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from pipeline.extract import digits, header, parsers, summary, syllables
+from pipeline.extract.zones import Segment
+from pipeline.models import Line, Word
+
+
+def test_valid_syllables() -> None:
+    for word in ("Về", "việc", "triển", "Quảng", "Ngãi", "nghèo", "khuya", "quyết", "giữa", "xoá", "Ất", "Tỵ"):
+        assert syllables.valid(word), word
+    for word in ("Nøãi", "Kêt", "quyêt", "Têt", "ka", "ci", "ngé", "bàá", "xyz"):
+        assert syllables.valid(word) is False, word
+    for token in ("UBND", "TTHC", "01/2025", "-", "2024"):
+        assert syllables.valid(token) is None, token
+    assert syllables.plausibility("trên địa bàn tỉnh Quảng Nøãi") == 5 / 6
+
+
+@given(st.text(max_size=40))
+def test_valid_never_raises(text: str) -> None:
+    syllables.valid(text)
+    syllables.plausibility(text)
+
+
+def test_combine_picks_possible_syllable_and_flags_disagreement() -> None:
+    base = [["trên", "địa", "bàn", "tỉnh", "Quảng", "Nøãi"]]
+    alts = [[["trên", "địa", "bàn", "tỉnh", "Quảng", "Ngãi"]], [["trên", "địa", "bàn", "tỉnh", "Quảng", "Nøãi"]]]
+    got = summary.combine(base, alts, Counter())
+    assert got.text.endswith("Quảng Ngãi") and not got.agreed and got.changed == [("Nøãi", "Ngãi")]
+
+
+def test_combine_prefers_the_mark_ocr_loses_and_agrees_when_all_reads_do() -> None:
+    got = summary.combine([["sự", "cố", "tràn"]], [[["sự", "cô", "tràn"]], [["sự", "cô", "tràn"]]], Counter())
+    assert got.text == "sự cố tràn" and not got.agreed
+    same = summary.combine([["công", "bố"]], [[["công", "bố"]], [["công", "bố"]]], Counter())
+    assert same.agreed and same.text == "công bố"
+    assert not summary.combine([["công", "bố"]], [], Counter()).agreed  # no second read: not confirmed
+
+
+def test_impossible_word_fixed_from_the_body_vocabulary() -> None:
+    got = summary.combine([["tỉnh", "Quảng", "Nøãi,"]], [[["tỉnh", "Quảng", "Nøãi,"]]], Counter({"ngãi": 5}))
+    assert got.text == "tỉnh Quảng Ngãi," and not got.agreed
+
+
+def _seg(words: list[tuple[str, float, float]], top: float = 100, h: float = 14) -> Segment:
+    return Segment(Line(tuple(Word(t, (x0, top, x1, top + h), 95) for t, x0, x1 in words)), 1)
+
+
+def test_stamp_left_of_a_centred_summary_is_trimmed() -> None:
+    line = _seg([("#RUNG", 10, 60), ("BẢO", 64, 90), ("Về", 200, 215), ("việc", 218, 240), ("tăng", 244, 400)])
+    got = summary.trim_stamp([line], centre=300)
+    assert got[0].text == "Về việc tăng"
+    assert summary.trim_stamp([line], centre=None)[0].text == line.text
+
+
+def test_summary_paragraph_ends_where_line_spacing_widens() -> None:
+    l1 = _seg([("Về", 200, 215), ("việc", 218, 400)], top=100)
+    l2 = _seg([("trên", 240, 360)], top=116)
+    body = _seg([("Trong", 130, 170), ("thời", 174, 528)], top=144)  # 14 pt gap after 2 pt ones
+    got = header._follow(l1, [l1, l2, body])
+    assert [s.text for s in got] == [l1.text, l2.text]
+
+
+def test_doubled_letter_in_type_code() -> None:
+    assert parsers.parse_symbol("QĐĐ-UBND") == "QĐ-UBND"
+    assert parsers.snap_type_code("UBND") is None
+
+
+def test_digit_passes_batched_in_one_process(monkeypatch, tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Out:
+        def __init__(self, txt: str) -> None:
+            self.txt = txt
+
+    def fake_run(image: Path, out: Path, **kw: object) -> Out:
+        calls.append(int(kw["psm"]))  # type: ignore[call-overload]
+        n = len(Path(image).read_text().split()) if str(image).endswith(".txt") else 1
+        return Out("\f".join(["12\n"] * n))
+
+    monkeypatch.setattr(digits.tesseract, "run", fake_run)
+    monkeypatch.setattr(digits.tesseract, "languages", lambda *_: frozenset({"eng"}))
+    images = [Image.new("L", (20, 20), 255) for _ in range(3)]
+    got = digits.tesseract_passes(images, (7, 8))
+    assert got == {7: ["12"] * 3, 8: ["12"] * 3} and calls == [7, 8]
