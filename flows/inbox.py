@@ -5,7 +5,8 @@ After a run, an input is moved to INBOX/processed/<dossier>/<file> only once its
 in the archive (record.json present, its source sha256 = the file's, original object hash = the same).
 Quarantined inputs go to INBOX/processed/quarantine/<dossier>/<file> once the archive holds their
 bytes and error.json, so the nightly run does not quarantine them again; an operator who fixes one
-drops it back into the inbox. Inputs whose document failed for a run-level reason stay where they are
+drops it back into the inbox. Inputs whose document failed for a run-level reason, or hit an
+unexpected processing error (E_PROCESSING: our bug, not the file's), stay where they are
 for the next run. No Prefect here: the flows call these through thin tasks.
 """
 
@@ -77,8 +78,10 @@ def verified(archive: Archive, sha256: str) -> bool:
     return info is not None and info.sha256 == sha256
 
 
-def quarantine_verified(archive: Archive, item: intake.InputFile, sha256: str) -> bool:
-    return archive.exists(keys.quarantine_prefix(item.dossier_id, item.filename, sha256) + "error.json")
+def quarantine_entry(archive: Archive, item: intake.InputFile, sha256: str) -> dict | None:
+    """The input's error.json in the archive, or None when it is not there."""
+    key = keys.quarantine_prefix(item.dossier_id, item.filename, sha256) + "error.json"
+    return archive.get_json(key) if archive.exists(key) else None
 
 
 def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
@@ -96,8 +99,13 @@ def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
                 continue
             dest_dir = inbox / PROCESSED / batch_of(item)
         elif status == "quarantined":
-            if not quarantine_verified(archive, item, sha):
+            entry = quarantine_entry(archive, item, sha)
+            if entry is None:
                 log.warning("%s: quarantine entry not found in the archive; input left in the inbox", item.label)
+                continue
+            if entry.get("code") == "E_PROCESSING":
+                # Not the file's fault but ours: keep it in the inbox so the run after a fix takes it.
+                log.warning("%s: unexpected processing error; input left in the inbox for the next run", item.label)
                 continue
             dest_dir = inbox / PROCESSED / "quarantine" / batch_of(item)
         else:

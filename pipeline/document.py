@@ -156,7 +156,7 @@ def _digitize(
         record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome, sigs)
         stage("archive")
         store.write_document(archive, document_id=sha, media_type=media_type, original=item.path,
-                             searchable=pdf_path, text=nfc(text), record=record)
+                             searchable=pdf_path, text=nfc(text), record=record, pages=page_texts)
         return record
     finally:
         if options.keep_work:
