@@ -91,3 +91,16 @@ def test_digit_passes_batched_in_one_process(monkeypatch, tmp_path: Path) -> Non
     images = [Image.new("L", (20, 20), 255) for _ in range(3)]
     got = digits.tesseract_passes(images, (7, 8))
     assert got == {7: ["12"] * 3, 8: ["12"] * 3} and calls == [7, 8]
+
+
+def test_signer_name_below_title_from_the_page_read() -> None:
+    from pipeline.extract import signer
+    from pipeline.models import PageText
+
+    page = PageText(1, 595, 842, "ocr")
+    title = _seg([("CHỦ", 416, 444), ("TỊCH", 448, 480)], top=216)
+    recipients = _seg([("-", 109, 112), ("Lưu:", 114, 140), ("VT", 144, 160)], top=331)
+    name = _seg([("Dặng", 403, 430), ("Văn", 434, 460), ("Minh", 464, 495)], top=327)
+    got = signer.name_below([recipients, name], title.bbox, page)
+    assert got is not None and got[0] == "Đặng Văn Minh"
+    assert signer.name_below([recipients], title.bbox, page) is None

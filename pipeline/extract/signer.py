@@ -66,18 +66,23 @@ def read_block(segs: list[Segment], page: PageText, *, source: str, after: float
                 break
             read.titles.append((parsed[0], parsed[1] * t.confidence, t))
             last = t
-        for t in right[i + 1:]:
-            if t.bbox[1] <= last.bbox[3] - 2:
-                continue
-            if t.bbox[1] - last.bbox[3] > 0.3 * page.height:
-                break
-            name = parsers.parse_person_name(t.text)
-            if name:
-                words = t.line.words[1:]
-                word_conf = min((w.confidence for w in words), default=100.0) / 100.0
-                read.name = (name[0], min(name[1], word_conf), t)
-                break
+        read.name = name_below(right[i + 1:], last.bbox, page)
         return read
+    return None
+
+
+def name_below(segs: list[Segment], title: BBox, page: PageText) -> tuple[str, float, Segment] | None:
+    """The first person-name-shaped line below the title box (after signature and seal)."""
+    for t in segs:
+        if t.bbox[1] <= title[3] - 2 or t.center_x <= 0.5 * page.width:
+            continue
+        if t.bbox[1] - title[3] > 0.3 * page.height:
+            break
+        name = parsers.parse_person_name(t.text)
+        if name:
+            words = t.line.words[1:]
+            word_conf = min((w.confidence for w in words), default=100.0) / 100.0
+            return name[0], min(name[1], word_conf), t
     return None
 
 
@@ -99,6 +104,8 @@ def find(pages: list[PageText], *, header_bottom: float = 0.0, zone: bool = True
             again = _reread(page, read, language=language, tessdata=tessdata, timeout=timeout)
             if again is not None:
                 read = _merge(read, again)
+        if read.name is None and read.titles:  # zone reads missed it: the page's own read, as it is
+            read.name = name_below(segs, read.titles[-1][2].bbox, page)
         if best is None or read.score > best.score:
             best = read
         if best.name and best.titles:
