@@ -13,6 +13,7 @@ from rich.table import Table
 from flows.cli_common import ArchiveOpt, console, fail
 from flows.cli_records import records_app
 from flows.errors import exit_code_for_report
+from flows.params import RunSettings
 from flows.serve import serve
 from pipeline import tesseract
 from pipeline.errors import ExitCode, SohoaError
@@ -34,6 +35,9 @@ def digitize(
     keep_work: Annotated[bool, typer.Option(help="Keep work files for debugging.")] = False,
     force: Annotated[bool, typer.Option(help="Re-process documents already archived.")] = False,
     min_file_age: Annotated[float | None, typer.Option(help="Skip files modified less than this many s ago.")] = None,
+    move_processed: Annotated[bool, typer.Option(
+        "--move-processed/--keep-inputs",
+        help="Move inputs to INBOX/processed/ once their record is verified (as the nightly run does).")] = True,
 ) -> None:
     """Digitize INBOX into the archive (Prefect flow; ephemeral mode when no server is configured)."""
     given = {"jobs": jobs, "language": language, "tessdata_dir": tessdata_dir, "work_dir": work_dir,
@@ -52,7 +56,8 @@ def digitize(
 
     try:
         # The flow ends Failed when inputs were quarantined; its data is still the report.
-        state = digitize_inbox(str(inbox), archive, options, force, return_state=True)
+        state = digitize_inbox(str(inbox), archive, options, force, RunSettings(move_processed=move_processed),
+                               return_state=True)
         report = state.result(raise_on_failure=False)
     except SohoaError as e:
         fail(e)
