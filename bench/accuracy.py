@@ -26,6 +26,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", type=Path, default=ROOT.parent / "shared" / "eval" / "real-dev")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--tree", type=Path, default=ROOT, help="run the code of another checkout (before/after)")
     args = ap.parse_args()
     folder: Path = args.set.resolve()
     truth, score = folder / "truth.jsonl", folder.parent / "score.py"
@@ -40,18 +41,18 @@ def main() -> None:
         docs = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".pdf", ".tif", ".tiff", ".jpg", ".png"))
         for p in docs:
             shutil.copy2(p, inbox / p.name)
-        run = sohoa_digitize(inbox, tmp / "archive", args.jobs)
+        run = sohoa_digitize(inbox, tmp / "archive", args.jobs, tree=args.tree)
         records = RESULTS / "accuracy-records.jsonl"
         RESULTS.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING", PYTHONPATH=str(args.tree))
         with records.open("w", encoding="utf-8") as f:
-            subprocess.run([*SOHOA, "records", "export", "--archive", str(tmp / "archive")], cwd=ROOT, env=env,
+            subprocess.run([*SOHOA, "records", "export", "--archive", str(tmp / "archive")], cwd=args.tree, env=env,
                            stdout=f, check=True)
     table = subprocess.run([PYTHON, str(score), str(truth), str(records)], capture_output=True, text=True,
                            check=True).stdout
     print(table)
     totals = run.report["totals"]
-    emit("accuracy", [{"set": str(folder), "documents": len(docs), "pages": totals["pages"],
+    emit("accuracy", [{"set": str(folder), "tree": str(args.tree), "documents": len(docs), "pages": totals["pages"],
                        "archived": totals["archived"], "quarantined": totals["quarantined"],
                        "seconds": run.seconds, "pipeline pages/min": totals["pages_per_minute"]}],
          title="Real scans: run summary (field scores above, from score.py)",
