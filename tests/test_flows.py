@@ -116,19 +116,19 @@ def test_reprocess_without_reocr(digitized: dict, tmp_path: Path, monkeypatch: p
     state = reprocess(str(archive_dir), ReprocessRequest(dossier=DOSSIER), _options(tmp_path), return_state=True)
     assert state.is_completed(), state.message
     (row,) = state.result()["documents"]
-    assert row["source"] == "text layer" and row["status"] in ("updated", "unchanged")
+    assert row["source"] == "pages.json" and row["status"] in ("updated", "unchanged")  # written by digitize
     after = records.get_record(archive, doc_id)
     assert after["pages"] == before["pages"] and after["source"] == before["source"]
     assert after["metadata"]["document_type"]  # read again from the words, without OCR
     manifest = archive.get_json(keys.manifest(DOSSIER))
     assert manifest["documents"][0]["number_symbol"] == after["metadata"]["number_symbol"]
 
-    # With stored page words (pages.json) those are used instead of the PDF's text layer.
-    pages = pages_from_pdf(archive, after, tmp_path)
-    archive.put_json(records.pages_key(doc_id), records.pages_to_json(pages))
+    # Without stored page words (archives written before pages.json) the PDF's text layer is read.
+    assert pages_from_pdf(archive, after, tmp_path)
+    archive.delete(records.pages_key(doc_id))
     state = reprocess(str(archive_dir), ReprocessRequest(document_ids=[doc_id]), _options(tmp_path),
                       return_state=True)
-    assert state.result()["documents"][0]["source"] == "pages.json"
+    assert state.result()["documents"][0]["source"] == "text layer"
     arts = read_artifacts(state.state_details.flow_run_id)
     assert {"reprocessed", "reprocess-summary"} <= {a.key for a in arts}
 
