@@ -16,7 +16,6 @@ from PIL import Image
 from pipeline import textlayer
 from pipeline.errors import CorruptFileError, EncryptedPdfError, LimitExceededError, NoPagesError
 from pipeline.models import Line, PageMethod
-from pipeline.text import nfc
 
 log = logging.getLogger(__name__)
 
@@ -57,34 +56,38 @@ def plan_pages(path: Path, media_type: str, *, max_pages: int, max_megapixels: f
 
 
 def _plan_pdf(path: Path, max_pages: int, max_megapixels: float, dpi: int) -> list[PagePlan]:
+    """pdfium judges every page's text layer (fast: scanned pages cost next to nothing); pdfplumber
+    takes the words of the pages whose layer is real text, and gives page sizes as it sees them."""
     plans: list[PagePlan] = []
     try:
         with pdfplumber.open(path) as pdf:
             if len(pdf.pages) > max_pages:
                 raise LimitExceededError(f"{len(pdf.pages)} pages, limit {max_pages}")
-            for i, page in enumerate(pdf.pages, start=1):
+            if not pdf.pages:
+                return []  # NoPagesError; pdfium would call such a file damaged
+            for page, judged in zip(pdf.pages, textlayer.pdfium_pages(path), strict=True):
+                number = judged.number
                 megapixels = float(page.width) * float(page.height) * (dpi / 72) ** 2 / 1e6
                 if megapixels > max_megapixels:
                     raise LimitExceededError(
-                        f"page {i} is {page.width / 72:.0f}×{page.height / 72:.0f} inches "
+                        f"page {number} is {page.width / 72:.0f}×{page.height / 72:.0f} inches "
                         f"({megapixels:.0f} megapixels at {dpi} dpi), limit {max_megapixels:.0f}")
-                plans.append(_plan_pdf_page(i, page))
+                plans.append(_plan_pdf_page(number, page, judged.text, judged.image_coverage))
                 page.close()
     except LimitExceededError:
         raise
-    except Exception as e:  # pdfminer raises many untyped errors for damaged files
-        name = type(e).__name__ + " " + " ".join(type(c).__name__ for c in _causes(e))
-        if "Password" in name or "Encrypt" in name:
+    except Exception as e:  # pdfminer and pdfium raise many untyped errors for damaged files
+        name = " ".join(f"{type(c).__name__} {c}" for c in [e, *_causes(e)])
+        if "Password" in name or "password" in name or "Encrypt" in name:
             raise EncryptedPdfError() from e
         raise CorruptFileError(_short(e)) from e
     return plans
 
 
-def _plan_pdf_page(number: int, page: object) -> PagePlan:
+def _plan_pdf_page(number: int, page: object, text: str, image_coverage: float) -> PagePlan:
     rotate = int(page.rotation or 0) % 360  # type: ignore[attr-defined]
     width, height = float(page.width), float(page.height)  # type: ignore[attr-defined]
-    text = nfc(page.extract_text() or "")  # type: ignore[attr-defined]
-    verdict = textlayer.judge(text, textlayer.image_coverage(page))
+    verdict = textlayer.judge(text, image_coverage)
     if verdict.use_text:
         return PagePlan(number, "text_layer", width, height, verdict.reason, textlayer.page_lines(page),
                         pdf_rotate=rotate)

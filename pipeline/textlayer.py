@@ -129,7 +129,7 @@ def pdfium_pages(path: Path) -> Iterator[PdfiumPage]:
                 width, height = page.get_size()
                 area = 0.0
                 for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-                    x0, y0, x1, y1 = obj.get_pos()
+                    x0, y0, x1, y1 = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
                     x0, x1, y0, y1 = max(0.0, x0), min(width, x1), max(0.0, y0), min(height, y1)
                     if x1 > x0 and y1 > y0:
                         area += (x1 - x0) * (y1 - y0)
