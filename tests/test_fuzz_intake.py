@@ -27,9 +27,11 @@ HEADS = [b"%PDF-1.4\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"II*\x00", b
 TINY_PNG = _tiny_png()
 
 
+NAMES = st.text(min_size=1, max_size=40).filter(lambda s: "/" not in s and "\x00" not in s and s not in (".", ".."))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(head=st.sampled_from(HEADS), tail=st.binary(max_size=2048), cut=st.integers(0, len(TINY_PNG)),
-       name=st.text(min_size=1, max_size=40).filter(lambda s: "/" not in s and "\x00" not in s and s not in (".", "..")))
+@given(head=st.sampled_from(HEADS), tail=st.binary(max_size=2048), cut=st.integers(0, len(TINY_PNG)), name=NAMES)
 def test_arbitrary_bytes_end_archived_or_quarantined(tmp_path_factory, head, tail, cut, name):
     root = tmp_path_factory.mktemp("fuzz")
     path = root / "in.bin"
