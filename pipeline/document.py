@@ -23,7 +23,7 @@ from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
 from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDirError
 from pipeline.models import PageText
-from pipeline.ocr import PageJob, PageOcr, ocr_page
+from pipeline.ocr import PageJob, PageOcr, load_image, ocr_page
 from pipeline.options import Options
 from pipeline.signatures import Signature, read_signatures
 from pipeline.text import nfc
@@ -201,13 +201,12 @@ def _run_ocr(
 
 
 def _image_only_page(job: PageJob, plan: pages.PagePlan, warning: str) -> PageOcr:
-    from pipeline.ocr import load_image
-
+    """A page Tesseract could not read: kept as an image without text, so no page is ever dropped."""
     im, dpi = load_image(job)
     path = job.work_dir / f"p{job.number:06d}-page.jpg"
     im.save(path, quality=85, dpi=(dpi, dpi))
     return PageOcr(number=job.number, lines=[], dpi=dpi, width=plan.width, height=plan.height,
-                   image_path=path, replace_image=job.force_image, warnings=[warning])
+                   image_path=path, replace_image=job.force_image, pdf_image=path, warnings=[warning])
 
 
 def _page_text(plan: pages.PagePlan, ocr: PageOcr | None, pdf_path: Path | None) -> PageText:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-SKEW_MIN_DEGREES = 0.3  # below this, correcting costs more (re-encoded image) than it gains
+SKEW_MIN_DEGREES = 0.5  # below this Tesseract copes; resampling would blur the page and re-encode it
 SKEW_MAX_DEGREES = 6.0
 
 

@@ -71,8 +71,9 @@ def build(
             continue  # text-layer page: the original page is already searchable
         index = plan.number - 1
         if result.replace_image or not has_images:
-            assert result.image_path is not None
-            with _image_pdf(result.image_path, result.dpi) as img_pdf:
+            image = result.pdf_image or result.image_path
+            assert image is not None
+            with _image_pdf(image, result.dpi) as img_pdf:
                 pdf.pages[index] = img_pdf.pages[0]
         if result.textonly_pdf is None:
             continue
