@@ -19,7 +19,16 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . \
-  2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import pipeline, flows, schemas" # fail loudly if the install did not work
+pip_quiet() {  # pip's output only when it fails (the local index mirrors print noisy warnings)
+  local log
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check "$@" >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+pip_quiet -r requirements.lock
+pip_quiet --no-deps -e .
+.venv/bin/sohoa --help >/dev/null  # fail loudly if the install did not work
