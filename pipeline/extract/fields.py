@@ -329,7 +329,12 @@ def _signer(pages: list[PageText], h: hdr.Header, out: dict[str, Field], zone: b
     out["signer_title"] = Field(read.title, min(c for _, c, _ in read.titles), read.titles[0][2].page, box,
                                 read.source)
     page = next((p for p in pages if p.number == read.titles[0][2].page), None)
-    if zone and page is not None and occluded(page, box):
+    last_auth, _ = parsers.split_authority(read.titles[-1][0])
+    if last_auth in ("TM.", "KT.", "TL.", "TUQ."):
+        # Decree 30: a title follows 'TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH' …; it was not read (seal, stamp)
+        out["signer_title"].confidence = min(out["signer_title"].confidence, 0.5)
+        out["signer_title"].reason = f"the title after '{read.titles[-1][0]}' was not read"
+    elif zone and page is not None and occluded(page, box):
         out["signer_title"].confidence = min(out["signer_title"].confidence, 0.6)
         out["signer_title"].reason = "a seal or stamp lies over the title: lines or prefixes may be hidden"
     if read.name:

@@ -48,9 +48,28 @@ def _divider(page: PageText) -> float:
             break
         for i, w in enumerate(line.words):
             k = vocab.key(" ".join(x.text for x in line.words[i:i + 3]))
-            if w.bbox[0] > 0.3 * page.width and (k.startswith("CONG HOA") or k.startswith("DOC LAP")):
-                return min(max(w.bbox[0] - 4, 0.35 * page.width), 0.55 * page.width)
+            x0 = w.bbox[0]
+            glued = max(k.find("CONG HOA"), k.find("DOC LAP"))
+            if 0 < glued < len(vocab.key(w.text)):
+                # a long agency line touching the title: Tesseract read 'TRƯỜNGCỘNG' as one word
+                x0 = w.bbox[0] + (w.bbox[2] - w.bbox[0]) * glued / len(vocab.key(w.text))
+            elif glued != 0:
+                continue
+            if x0 > 0.3 * page.width:
+                return min(max(x0 - 4, 0.35 * page.width), 0.55 * page.width)
     return 0.45 * page.width
+
+
+def _unglue(w: Word, divider: float) -> list[Word]:
+    """A word straddling the divider that holds the start of the national title ('TRƯỜNGCỘNG'): the two
+    words, boxes split in proportion to their letters."""
+    k = vocab.key(w.text)
+    j = max(k.find("CONG"), k.find("DOC"))
+    if not (w.bbox[0] < divider < w.bbox[2]) or j <= 0 or len(k) != len(w.text):
+        return [w]
+    x = w.bbox[0] + (w.bbox[2] - w.bbox[0]) * j / len(k)
+    return [Word(w.text[:j], (w.bbox[0], w.bbox[1], x, w.bbox[3]), w.confidence, w.size, w.bold),
+            Word(w.text[j:], (x, w.bbox[1], w.bbox[2], w.bbox[3]), w.confidence, w.size, w.bold)]
 
 
 def header_rows(page: PageText, divider: float) -> list[Segment]:
@@ -60,8 +79,9 @@ def header_rows(page: PageText, divider: float) -> list[Segment]:
     for line in page.lines:
         if line.bbox[1] > 0.5 * page.height:
             continue
-        left = [w for w in line.words if (w.bbox[0] + w.bbox[2]) / 2 < divider]
-        right = [w for w in line.words if (w.bbox[0] + w.bbox[2]) / 2 >= divider]
+        words = [p for w in line.words for p in _unglue(w, divider)]
+        left = [w for w in words if (w.bbox[0] + w.bbox[2]) / 2 < divider]
+        right = [w for w in words if (w.bbox[0] + w.bbox[2]) / 2 >= divider]
         for part in (left, right):
             if not part:
                 continue

@@ -78,6 +78,22 @@ AGENCY_HEADS = (
     "ĐẢNG ỦY", "TỈNH ỦY", "HUYỆN ỦY", "THÀNH ỦY", "CHÍNH PHỦ", "KHO BẠC", "NGÂN HÀNG", "TÒA ÁN", "VIỆN KIỂM SÁT",
     "CHI NHÁNH", "HỘI", "ĐOÀN", "LIÊN ĐOÀN", "BẢO HIỂM XÃ HỘI", "CỤC THUẾ", "ĐÀI", "BÁO", "QUỸ", "HỌC VIỆN",
 )
+# Heads followed by an administrative level and a place ('ỦY BAN NHÂN DÂN HUYỆN …', 'CÔNG AN TỈNH …'). After
+# other heads the next word is part of a name: 'BAN QUẢN LÝ' must not become 'BAN QUẬN LÝ'.
+LEVEL_HEADS = ("ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "CÔNG AN", "THANH TRA", "TỈNH ỦY",
+               "HUYỆN ỦY", "THÀNH ỦY", "ĐẢNG ỦY", "KHO BẠC", "TÒA ÁN", "VIỆN KIỂM SÁT", "BỘ CHỈ HUY")
+# Multi-word pieces of agency names (departments and units of provinces, districts, communes): an OCR read
+# whose accent-folded letters equal one gets its marks ('QUẬN LÝ' → 'QUẢN LÝ', 'TÀI NGUYẾN' → 'TÀI NGUYÊN').
+AGENCY_PHRASES = (
+    "QUẢN LÝ", "TÀI NGUYÊN VÀ MÔI TRƯỜNG", "NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
+    "KẾ HOẠCH VÀ ĐẦU TƯ", "TÀI CHÍNH", "NỘI VỤ", "TƯ PHÁP", "XÂY DỰNG", "GIAO THÔNG VẬN TẢI", "CÔNG THƯƠNG",
+    "Y TẾ", "GIÁO DỤC VÀ ĐÀO TẠO", "KHOA HỌC VÀ CÔNG NGHỆ", "THÔNG TIN VÀ TRUYỀN THÔNG", "VĂN HÓA, THỂ THAO",
+    "THỂ THAO VÀ DU LỊCH", "LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "DÂN TỘC VÀ TÔN GIÁO", "NGOẠI VỤ",
+    "ĐĂNG KÝ ĐẤT ĐAI", "KHU KINH TẾ", "KHU CÔNG NGHIỆP", "PHÁT TRIỂN QUỸ ĐẤT", "PHỤC VỤ HÀNH CHÍNH CÔNG",
+    "HÀNH CHÍNH CÔNG", "CHỈ ĐẠO", "ĐẦU TƯ XÂY DỰNG", "BẢO VỆ THỰC VẬT", "KIỂM LÂM", "THỦY LỢI", "QUÂN SỰ",
+    "ĐOÀN ĐẠI BIỂU QUỐC HỘI", "MẶT TRẬN TỔ QUỐC", "CÔNG NGHỆ THÔNG TIN", "GIẢI PHÓNG MẶT BẰNG", "BỒI THƯỜNG",
+    "KHO BẠC NHÀ NƯỚC", "BẢO HIỂM XÃ HỘI",
+)  # not words that are also place names ('VÂN PHONG' is not 'VĂN PHÒNG')
 LEVELS = ("TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU")
 
 SURNAMES = (
@@ -157,7 +173,8 @@ def fix_agency(text: str) -> tuple[str, float]:
         words = head.split() + words[n:]
         score = 0.85
         rest = words[n:]
-        for level in sorted(LEVELS, key=len, reverse=True):
+        levels = LEVELS if head in LEVEL_HEADS else ()
+        for level in sorted(levels, key=len, reverse=True):
             m = len(level.split())
             if len(rest) > m and fuzz.ratio(key(" ".join(rest[:m])), key(level)) >= 80:
                 place = " ".join(rest[m:])
@@ -170,4 +187,20 @@ def fix_agency(text: str) -> tuple[str, float]:
                 words = head.split() + level.split() + rest[m:]
                 score = 0.9
                 break
+        else:
+            words = head.split() + restore_marks(rest)
     return " ".join(words), score
+
+
+def restore_marks(words: list[str]) -> list[str]:
+    """Words of an agency name with known phrases given their marks (same accent-folded letters only)."""
+    out = list(words)
+    folded = [key(w) for w in out]
+    for phrase in sorted(AGENCY_PHRASES, key=len, reverse=True):
+        pw = phrase.split()
+        pk = [key(w) for w in pw]
+        n = len(pw)
+        for i in range(len(out) - n + 1):
+            if folded[i:i + n] == pk and [w.upper() for w in out[i:i + n]] != pw:
+                out[i:i + n] = pw
+    return out
