@@ -39,10 +39,37 @@ def test_blank_inside_a_word_tesseract_glued_to_the_handwriting() -> None:
     words = [w("Quảng", 300, 335), w("Ngãi,", 338, 366), w("ngày4†tháng", 370, 440), w("01", 444, 456)]
     b = blanks.day_blank(words)
     assert b is not None
-    cw = blanks.char_width(words)
-    assert b.x0 == pytest.approx(370 + 4 * cw * 1.1)
-    assert b.x1 == pytest.approx(440 - 5 * cw)
+    scale = blanks.em_scale(words)
+    assert scale is not None
+    # printed parts measured in the line's font, from the box edge on their own side
+    assert b.x0 == pytest.approx(370 + blanks.advance("ngày") * scale)
+    assert b.x1 == pytest.approx(440 - blanks.advance("tháng") * scale)
     assert b.x0 < b.x1
+
+
+def test_glued_day_blank_starts_where_narrow_italic_ngay_ends() -> None:
+    """Real scans (doc21-like): 'ngày' 13 pt italic is ~26 pt wide, narrower than 4 median characters; the
+    blank must start at its end, not 10–18 pt further right where the first handwritten digit stands."""
+    # Times italic 13 pt: 1 unit = 0.013 pt; words as Tesseract boxes them (ink width ≈ advance width)
+    k = 0.013
+    words = [w("Quảng", 298, 298 + blanks.advance("Quảng") * k), w("Ngãi,", 338, 338 + blanks.advance("Ngãi,") * k),
+             w("ngày17tháng", 373, 450, conf=53), w("01", 455, 467), w("năm", 472, 472 + blanks.advance("năm") * k),
+             w("2025", 499, 527)]
+    b = blanks.day_blank(words)
+    assert b is not None
+    ngay_end = 373 + blanks.advance("ngày") * k
+    thang_start = 450 - blanks.advance("tháng") * k
+    assert b.x0 == pytest.approx(ngay_end, abs=1.0)
+    assert b.x1 == pytest.approx(thang_start, abs=1.0)
+    # the old estimate (median character width × 1.1) started the blank well inside the first digit
+    assert 373 + 4 * blanks.char_width(words) * 1.1 - b.x0 > 4
+
+
+def test_day_blank_right_anchor_glued_on_its_left() -> None:
+    words = [w("Huế,", 300, 325), w("ngày", 330, 355), w("5tháng", 370, 410, conf=60), w("năm", 430, 452)]
+    b = blanks.day_blank(words)
+    assert b is not None and b.x0 == pytest.approx(355, abs=1.0)  # box edge or the font estimate, whichever is left
+    assert b.x1 == pytest.approx(410 - blanks.advance("tháng") * blanks.em_scale(words), abs=0.01)
 
 
 def test_no_blank_without_anchor() -> None:
@@ -131,3 +158,18 @@ def test_dark_seal_over_title_is_detected(tmp_path: Path) -> None:
     box = (200.0, 100.0, 300.0, 114.0)
     assert not occluded(PageText(1, 400, 300, "ocr", [], clean, DPI), box)
     assert occluded(PageText(1, 400, 300, "ocr", [], sealed, DPI), box)
+
+
+def test_day_digits_touching_or_wide_are_two() -> None:
+    """A day is written with two digits: '31' touching is cut in two; '1' and a '5' with a long flag stay two."""
+    mask = np.zeros((80, 140), dtype=bool)
+    mask[20:70, 30:58] = True  # '3'
+    mask[20:70, 58:62] = True  # touching stroke
+    mask[20:70, 62:80] = True  # '1'
+    assert len(digits.segment(mask, 20, 100, 25, 65, expect=2)) == 2
+    wide = np.zeros((80, 160), dtype=bool)
+    wide[20:70, 30:40] = True  # '1'
+    wide[20:70, 60:70] = True  # '5' stem …
+    wide[20:24, 60:122] = True  # … with a long top flag: wider than tall
+    assert len(digits.segment(wide, 20, 140, 25, 65)) == 3
+    assert len(digits.segment(wide, 20, 140, 25, 65, expect=2)) == 2

@@ -68,9 +68,11 @@ def _otsu(grey: np.ndarray) -> float:
     return thr
 
 
-def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float) -> list[np.ndarray]:
+def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float, *,
+            expect: int | None = None) -> list[np.ndarray]:
     """Digit masks (left to right) of the components centred in columns `x0`–`x1` (pixels) that reach
-    into the printed line `top`–`bottom`."""
+    into the printed line `top`–`bottom`. With `expect` digits (a day is written with two), stroke groups
+    already that many are not cut further, and one wide group is cut in two."""
     from scipy import ndimage
 
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
@@ -111,14 +113,20 @@ def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float) -
         gx0, gx1 = min(c[0] for c in g), max(c[1] for c in g)
         gy0, gy1 = min(c[2] for c in g), max(c[3] for c in g)
         m = np.isin(labels[gy0:gy1, gx0:gx1], [c[5] for c in g])
-        out += _split(m)
+        if expect is not None and len(groups) == expect:
+            out.append(m)  # a digit with a long flag or bar ('5', '7') is wider than the rule of thumb
+        elif expect == 2 and len(groups) == 1 and m.shape[1] >= 0.8 * m.shape[0]:
+            out += _split(m, 2)  # two touching digits ('31'): wider than one digit is
+        else:
+            out += _split(m)
     return out
 
 
-def _split(m: np.ndarray) -> list[np.ndarray]:
-    """Touching digits: cut a component wider than a digit at its thinnest columns."""
+def _split(m: np.ndarray, n: int | None = None) -> list[np.ndarray]:
+    """Touching digits: cut a component wider than a digit (or into `n`) at its thinnest columns."""
     h, w = m.shape
-    n = round(w / (0.62 * h)) if w > 1.05 * h else 1
+    if n is None:
+        n = round(w / (0.62 * h)) if w > 1.05 * h else 1
     if n <= 1:
         return [m]
     cols = m.sum(axis=0)
@@ -241,20 +249,20 @@ def per_digit_reads(parts: list[np.ndarray], **kw: object) -> str | None:
 
 
 def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float, *,
-               max_digits: int = 4, language: str = "vie", tessdata: Path | None = None,
-               timeout: float = 30) -> DigitRead:
+               max_digits: int = 4, expect: int | None = None, language: str = "vie",
+               tessdata: Path | None = None, timeout: float = 30) -> DigitRead:
     """Read the digits written in columns `x0`–`x1` (pixels of `img`) of a printed line at `top`–`bottom`."""
     if not digitmodels.available():
         return DigitRead(None, reason="digit classifiers unavailable (scikit-learn/SciPy missing)")
     rgb = np.asarray(img.convert("RGB"))
     ink, blue = ink_masks(rgb)
-    parts = segment(ink, x0, x1, top, bottom)
+    parts = segment(ink, x0, x1, top, bottom, expect=expect)
     if not parts:
         return DigitRead(None, reason="blank left empty", blank=True)
     ink_px = max(1, sum(int(p.sum()) for p in parts))
     blue_share = sum(int(p.sum()) for p in segment(blue, x0, x1, top, bottom)) / ink_px
     if blue_share > 0.6:  # blue pen: print and stray black ink are not the value
-        parts = segment(blue, x0, x1, top, bottom)
+        parts = segment(blue, x0, x1, top, bottom, expect=expect)
     if len(parts) > max_digits:
         return DigitRead(None, reason=f"{len(parts)} marks in the blank: not a number")
     reads: dict[str, str | None] = {}

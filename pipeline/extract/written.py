@@ -89,6 +89,7 @@ def read(page: PageText, words: list[Word], kind: Kind, *, language: str = "vie"
     typed = page.method == "text_layer"
     r = digits.read_blank(img, (blank.x0 - zone[0]) * k, (blank.x1 - zone[0]) * k, (blank.top - zone[1]) * k,
                           (blank.bottom - zone[1]) * k, max_digits=4 if kind == "number" else 2,
+                          expect=2 if kind == "day" else None,
                           language=language, tessdata=tessdata, timeout=timeout)
     value, conf, reason = judge(r, kind, typed=typed)
     if r.blank:
