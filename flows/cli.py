@@ -24,9 +24,21 @@ app.add_typer(records_app, name="records")
 app.command()(serve)
 
 
+def _inbox_arg(value: str) -> str:
+    """INBOX is an existing folder, or an s3:// prefix (checked when the run lists it)."""
+    if value.startswith("s3://"):
+        if len(value) <= len("s3://") or value[len("s3://")] == "/":
+            raise typer.BadParameter("an S3 inbox looks like s3://BUCKET/PREFIX")
+        return value
+    if not Path(value).is_dir():
+        raise typer.BadParameter(f"folder {value!r} does not exist (or give s3://BUCKET/PREFIX)")
+    return value
+
+
 @app.command()
 def digitize(
-    inbox: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="One sub-folder per dossier.")],
+    inbox: Annotated[str, typer.Argument(callback=_inbox_arg, metavar="INBOX",
+                                         help="A folder, or s3://BUCKET/PREFIX; one sub-folder per dossier.")],
     archive: ArchiveOpt = "archive",
     jobs: Annotated[int | None, typer.Option(help="Pages OCR'd in parallel (default: cores).")] = None,
     language: Annotated[str | None, typer.Option(help="Tesseract language, e.g. vie.")] = None,
@@ -56,7 +68,7 @@ def digitize(
 
     try:
         # The flow ends Failed when inputs were quarantined; its data is still the report.
-        state = digitize_inbox(str(inbox), archive, options, force, RunSettings(move_processed=move_processed),
+        state = digitize_inbox(inbox, archive, options, force, RunSettings(move_processed=move_processed),
                                return_state=True)
         report = state.result(raise_on_failure=False)
     except SohoaError as e:

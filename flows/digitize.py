@@ -58,6 +58,12 @@ def _archive(uri: str) -> Archive:
     return open_archive(uri)
 
 
+@functools.lru_cache(maxsize=8)
+def _inbox(uri: str, work_dir: Path | None = None) -> inbox_ops.Inbox:
+    """A folder, or an s3:// prefix opened like the archive (same credentials); S3 inputs are staged to work_dir."""
+    return inbox_ops.open_inbox(uri, _archive, work_dir)
+
+
 @functools.lru_cache(maxsize=4096)
 def _content_sha(path: str, size: int, mtime: float) -> str:
     return sha256_file(Path(path))
@@ -89,11 +95,25 @@ def check_engine(options: Options) -> str:
     return version
 
 
-@task(name="scan-inbox", cache_policy=NONE)
+@task(name="scan-inbox", cache_policy=NONE, **STORAGE_RETRIES)
 def scan_inbox(inbox: str, options: Options) -> list[intake.InputFile]:
-    items = intake.scan_inbox(Path(inbox), min_age_seconds=options.min_file_age_seconds)
+    items = _inbox(inbox, options.work_dir).scan(options.min_file_age_seconds)
     get_run_logger().info("%d file(s) in %s", len(items), inbox)
     return items
+
+
+@task(name="incomplete-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
+def incomplete_dossiers(inbox: str, options: Options) -> set[str]:
+    return _inbox(inbox, options.work_dir).incomplete(options.min_file_age_seconds)
+
+
+@task(name="stage-inputs", cache_policy=NONE, **STORAGE_RETRIES)
+def stage_inputs(inbox: str, items: list[intake.InputFile], options: Options) -> list[intake.InputFile]:
+    """Inputs still in the inbox, as local files (an S3 inbox's objects are downloaded to the work folder)."""
+    staged = _inbox(inbox, options.work_dir).stage(items)
+    if len(staged) != len(items):
+        get_run_logger().info("%d input(s) gone from %s since the scan", len(items) - len(staged), inbox)
+    return staged
 
 
 @task(name="digitize-document", cache_key_fn=document_cache_key, cache_expiration=timedelta(days=2),
@@ -138,10 +158,10 @@ def release_claims(archive: str, held: list[claims.Claim]) -> None:
 
 
 @task(name="move-processed", cache_policy=NONE, **STORAGE_RETRIES)
-def move_processed(inbox: str, archive: str, items: list[intake.InputFile],
-                   statuses: dict[str, str]) -> list[inbox_ops.Moved]:
+def move_processed(inbox: str, archive: str, items: list[intake.InputFile], statuses: dict[str, str],
+                   work_dir: Path | None = None) -> list[inbox_ops.Moved]:
     """Move inputs out of the inbox once their record (or quarantine entry) is verified in the archive."""
-    moved = inbox_ops.move_processed(Path(inbox), _archive(archive), items, statuses)
+    moved = _inbox(inbox, work_dir).move_processed(_archive(archive), items, statuses)
     get_run_logger().info("%d input(s) moved to %s/%s", len(moved), inbox, inbox_ops.PROCESSED)
     return moved
 
@@ -273,15 +293,19 @@ def _extra_markdown(rep: dict[str, Any]) -> str:
 def _process_batch(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings,
                    items: list[intake.InputFile], held: dict[str, claims.Claim], move: bool,
                    progress: Progress) -> tuple[list[Outcome], list[dict[str, Any]]]:
-    """Digitize one claimed batch, move what is verified, and always release the claims."""
+    """Stage and digitize one claimed batch, move what is verified, and always release the claims."""
     moved: list[dict[str, Any]] = []
+    staged: list[intake.InputFile] = []
     try:
-        outcomes = digitize_items(items, archive, options, force=force, progress=progress, held=held,
+        staged = stage_inputs(inbox, items, options)
+        progress.total -= len(items) - len(staged)
+        outcomes = digitize_items(staged, archive, options, force=force, progress=progress, held=held,
                                   lease_seconds=settings.lease_minutes * 60)
         if move:
             statuses = {o.label: o.status for o in outcomes}
-            moved = [m.__dict__ for m in move_processed(inbox, archive, items, statuses)]
+            moved = [m.__dict__ for m in move_processed(inbox, archive, staged, statuses, options.work_dir)]
     finally:
+        _inbox(inbox, options.work_dir).unstage(staged)
         release_claims(archive, list(held.values()))
     return outcomes, moved
 
@@ -314,7 +338,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     the next, until no dossier is left that no other run holds: concurrent runs share the inbox.
 
     Args:
-        inbox: Folder with one sub-folder per dossier (hồ sơ); loose files count as dossier "_".
+        inbox: Folder (or s3://BUCKET/PREFIX) with one sub-folder per dossier (hồ sơ); loose files are dossier "_".
         archive: A directory, or s3://BUCKET/PREFIX.
         options: How documents are digitized.
         force: Re-process documents already archived (re-OCR).
@@ -336,7 +360,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     elsewhere: list[str] = []
     while True:
         groups = inbox_ops.by_dossier(scan_inbox(inbox, options))
-        incomplete = inbox_ops.incomplete_dossiers(Path(inbox), options.min_file_age_seconds) & set(groups)
+        incomplete = incomplete_dossiers(inbox, options) & set(groups)
         candidates = [d for d in groups if d not in incomplete and d not in seen]
         held = {c.dossier_id: c for c in claim_dossiers(archive, candidates, _run_id(), settings)} \
             if candidates else {}
@@ -344,7 +368,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
         if not held:
             break
         # The scan may predate another run finishing a dossier (moved, then released): keep what is still there.
-        gone = [d for d in held if not any(item.path.exists() for item in groups[d])]
+        gone = [d for d in held if not any(_inbox(inbox, options.work_dir).present(i) for i in groups[d])]
         if gone:
             release_claims(archive, [held.pop(d) for d in gone])
             seen.update(gone)
@@ -353,7 +377,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
         logger.info("taking %d dossier(s): %s", len(held), ", ".join(sorted(held)))
         taken += sorted(held)
         seen.update(held)
-        batch = [item for d in groups if d in held for item in groups[d] if item.path.exists()]
+        batch = [item for d in groups if d in held for item in groups[d]]
         progress.total += len(batch)
         done, batch_moved = _process_batch(inbox, archive, options, force, settings, batch, held,
                                            settings.move_processed, progress)
@@ -389,7 +413,7 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
 
     Args:
         dossier: The dossier's folder name (hồ sơ id).
-        inbox: The inbox folder holding the dossier.
+        inbox: The inbox folder (or s3://BUCKET/PREFIX) holding the dossier.
         archive: A directory, or s3://BUCKET/PREFIX.
         options: How documents are digitized.
         force: Re-process documents already archived (re-OCR), e.g. after a better scan of the same file.
@@ -405,7 +429,7 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
     items = [i for i in scan_inbox(inbox, options) if i.dossier_id == name]
     move = settings.move_processed
     if not items and force:
-        done_dir = str(Path(inbox) / inbox_ops.PROCESSED)
+        done_dir = _inbox(inbox, options.work_dir).processed()
         items = [i for i in scan_inbox(done_dir, options) if i.dossier_id == name]
         move = False  # already in processed/
         logger.info("dossier %s: re-processing %d file(s) from %s", name, len(items), done_dir)

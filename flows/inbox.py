@@ -18,8 +18,10 @@ import os
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline import intake
 from pipeline.archive import Archive, keys
@@ -84,6 +86,29 @@ def quarantine_entry(archive: Archive, item: intake.InputFile, sha256: str) -> d
     return archive.get_json(key) if archive.exists(key) else None
 
 
+def destination(archive: Archive, item: intake.InputFile, status: str | None, sha: str) -> str | None:
+    """Where a finished input goes, relative to the inbox, or None when it stays (the log says why).
+
+    Shared by the folder and the S3 inbox so both move by the same rules.
+    """
+    if status in ("archived", "skipped"):
+        if not verified(archive, sha):
+            log.warning("%s: record not verified in the archive; input left in the inbox", item.label)
+            return None
+        return f"{PROCESSED}/{batch_of(item)}"
+    if status == "quarantined":
+        entry = quarantine_entry(archive, item, sha)
+        if entry is None:
+            log.warning("%s: quarantine entry not found in the archive; input left in the inbox", item.label)
+            return None
+        if entry.get("code") == "E_PROCESSING":
+            # Not the file's fault but ours: keep it in the inbox so the run after a fix takes it.
+            log.warning("%s: unexpected processing error; input left in the inbox for the next run", item.label)
+            return None
+        return f"{PROCESSED}/quarantine/{batch_of(item)}"
+    return None
+
+
 def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
                    statuses: dict[str, str]) -> list[Moved]:
     """Move every input whose outcome is verified in the archive; leave the rest (and say why in the log)."""
@@ -93,23 +118,10 @@ def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
         if status in (None, "failed") or not item.path.exists():
             continue
         sha = sha256_file(item.path)
-        if status in ("archived", "skipped"):
-            if not verified(archive, sha):
-                log.warning("%s: record not verified in the archive; input left in the inbox", item.label)
-                continue
-            dest_dir = inbox / PROCESSED / batch_of(item)
-        elif status == "quarantined":
-            entry = quarantine_entry(archive, item, sha)
-            if entry is None:
-                log.warning("%s: quarantine entry not found in the archive; input left in the inbox", item.label)
-                continue
-            if entry.get("code") == "E_PROCESSING":
-                # Not the file's fault but ours: keep it in the inbox so the run after a fix takes it.
-                log.warning("%s: unexpected processing error; input left in the inbox for the next run", item.label)
-                continue
-            dest_dir = inbox / PROCESSED / "quarantine" / batch_of(item)
-        else:
+        folder = destination(archive, item, status, sha)
+        if folder is None:
             continue
+        dest_dir = inbox / folder
         dest = _free_name(dest_dir, item.path.name, sha)
         if dest is None:  # the same bytes are already there
             item.path.unlink()
@@ -140,3 +152,60 @@ def _prune(folder: Path, inbox: Path) -> None:
                 return
             os.rmdir(folder)
         folder = folder.parent
+
+
+class Inbox(Protocol):
+    """What a run needs from an inbox, a local folder (`LocalInbox`) or an S3 prefix (`flows.inbox_s3`)."""
+
+    uri: str
+
+    def scan(self, min_age_seconds: float) -> list[intake.InputFile]: ...
+    def incomplete(self, min_age_seconds: float) -> set[str]: ...
+    def present(self, item: intake.InputFile) -> bool: ...
+    def stage(self, items: list[intake.InputFile]) -> list[intake.InputFile]: ...
+    def unstage(self, items: list[intake.InputFile]) -> None: ...
+    def move_processed(self, archive: Archive, items: list[intake.InputFile],
+                       statuses: dict[str, str]) -> list[Moved]: ...
+    def processed(self) -> str: ...
+
+
+@dataclass
+class LocalInbox:
+    """The inbox as a folder: items are the files themselves, so staging is a no-op."""
+
+    root: Path
+
+    @property
+    def uri(self) -> str:
+        return str(self.root)
+
+    def scan(self, min_age_seconds: float) -> list[intake.InputFile]:
+        return intake.scan_inbox(self.root, min_age_seconds=min_age_seconds)
+
+    def incomplete(self, min_age_seconds: float) -> set[str]:
+        return incomplete_dossiers(self.root, min_age_seconds)
+
+    def present(self, item: intake.InputFile) -> bool:
+        return item.path.exists()
+
+    def stage(self, items: list[intake.InputFile]) -> list[intake.InputFile]:
+        return [item for item in items if item.path.exists()]
+
+    def unstage(self, items: list[intake.InputFile]) -> None:
+        pass
+
+    def move_processed(self, archive: Archive, items: list[intake.InputFile],
+                       statuses: dict[str, str]) -> list[Moved]:
+        return move_processed(self.root, archive, items, statuses)
+
+    def processed(self) -> str:
+        return str(self.root / PROCESSED)
+
+
+def open_inbox(uri: str, open_store: Callable[[str], Archive], work_dir: Path | None = None) -> Inbox:
+    """A folder path, or s3://BUCKET/PREFIX opened as an Archive by `open_store` (inputs staged under work_dir)."""
+    if uri.startswith("s3://"):
+        from flows.inbox_s3 import S3Inbox
+
+        return S3Inbox(open_store(uri.rstrip("/")), work_dir)
+    return LocalInbox(Path(uri))
