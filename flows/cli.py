@@ -37,7 +37,7 @@ def _inbox_arg(value: str) -> str:
 
 @app.command()
 def digitize(
-    inbox: Annotated[str, typer.Argument(callback=_inbox_arg, metavar="INBOX",
+    inbox: Annotated[str, typer.Argument(callback=_inbox_arg,
                                          help="A folder, or s3://BUCKET/PREFIX; one sub-folder per dossier.")],
     archive: ArchiveOpt = "archive",
     jobs: Annotated[int | None, typer.Option(help="Pages OCR'd in parallel (default: cores).")] = None,
