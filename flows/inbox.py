@@ -8,6 +8,9 @@ bytes and error.json, so the nightly run does not quarantine them again; an oper
 drops it back into the inbox. Inputs whose document failed for a run-level reason, or hit an
 unexpected processing error (E_PROCESSING: our bug, not the file's), stay where they are
 for the next run. No Prefect here: the flows call these through thin tasks.
+
+`open_inbox` gives the flows one `Inbox` for a folder (`LocalInbox`) or an s3:// prefix
+(`flows.inbox_s3.S3Inbox`); both decide where an input goes with `destination`.
 """
 
 from __future__ import annotations
