@@ -65,11 +65,12 @@ def test_glued_day_blank_starts_where_narrow_italic_ngay_ends() -> None:
     assert 373 + 4 * blanks.char_width(words) * 1.1 - b.x0 > 4
 
 
-def test_day_blank_right_anchor_glued_on_its_left() -> None:
-    words = [w("Huế,", 300, 325), w("ngày", 330, 355), w("5tháng", 370, 410, conf=60), w("năm", 430, 452)]
-    b = blanks.day_blank(words)
-    assert b is not None and b.x0 == pytest.approx(355, abs=1.0)  # box edge or the font estimate, whichever is left
-    assert b.x1 == pytest.approx(410 - blanks.advance("tháng") * blanks.em_scale(words), abs=0.01)
+def test_typed_number_glued_to_the_symbol_stays_out_of_the_symbol() -> None:
+    """'Số: 12/QĐ-UBND' read as 'Số:' + '12/QĐ-UBND': the blank ends after the digits, not in '/Q'."""
+    words = [w("Số:", 100, 118), w("12/QĐ-UBND", 122, 190, conf=91)]
+    b = blanks.number_blank(words)
+    assert b is not None and b.x1 == pytest.approx(122 + 2 * blanks.char_width(words))
+    assert b.x1 < 122 + 16
 
 
 def test_no_blank_without_anchor() -> None:

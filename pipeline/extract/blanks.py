@@ -120,8 +120,9 @@ def between(words: list[Word], left: Callable[[str], int | None], right: Callabl
             start = right(kv)
             if start is None:
                 continue
-            tv = v.text if len(v.text) == len(kv) else kv
-            x1 = v.bbox[0] if start == 0 else max(v.bbox[0], v.bbox[2] - _tail_width(tv, start, scale, cw))
+            # a prefix glued before the keyword ('12/QĐ-UBND', '4tháng') is the value itself: the word's
+            # left edge is its start and its width is unknown, so the line's character width estimates it
+            x1 = v.bbox[0] if start == 0 else min(v.bbox[2], v.bbox[0] + start * cw)
             return Blank(x0, max(x0, x1), top, bottom)
         return None
     return None
