@@ -154,3 +154,34 @@ def test_cli_accepts_an_s3_inbox(s3_env: None, s3_server, tmp_path: Path) -> Non
     assert "bad.pdf" in result.output and _keys(store) == ["processed/quarantine/hs/bad.pdf"]
     bad = CliRunner().invoke(app, ["digitize", str(tmp_path / "missing")])
     assert bad.exit_code == 2 and "does not exist" in " ".join(bad.output.replace("│", " ").split())
+
+
+def test_two_concurrent_runs_share_an_s3_inbox(s3_env: None, s3_server, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> None:  # noqa: F811
+    import threading
+    from collections import Counter
+
+    import flows.digitize as fd
+    from flows.params import RunSettings
+    from tests.test_flows import _fake_process
+
+    calls: Counter = Counter()
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    bucket = archive_fixtures.new_bucket()
+    store = _store(s3_server, bucket)
+    for i in range(4):
+        _put(store, f"hs-{i:02d}/a.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 10)
+    options = Options(jobs=1, work_dir=tmp_path / "work", min_file_age_seconds=0)
+    settings = RunSettings(claim_settle_seconds=0.5, max_dossiers=1)
+    states: list = []
+    threads = [threading.Thread(target=lambda: states.append(fd.digitize_inbox(
+        f"s3://{bucket}/inbox", str(tmp_path / "archive"), options, False, settings, return_state=True)))
+        for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(states) == 2 and len(calls) == 4 and max(calls.values()) == 1, calls
+    assert _keys(store) == [f"processed/hs-{i:02d}/a.png" for i in range(4)]
