@@ -16,12 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import (
-    create_markdown_artifact,
-    create_progress_artifact,
-    create_table_artifact,
-    update_progress_artifact,
-)
 from prefect.cache_policies import NONE
 from prefect.context import TaskRunContext, get_run_context
 from prefect.futures import as_completed
@@ -29,6 +23,7 @@ from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from flows import artifacts
 from flows import inbox as inbox_ops
 from flows import report as reports
 from flows.errors import describe, final_state
@@ -185,22 +180,8 @@ def _failed_outcome(item: intake.InputFile, e: BaseException) -> Outcome:
                           "exception": type(e).__name__})
 
 
-class Progress:
-    """The run's progress artifact, updated as documents finish (the total grows batch by batch)."""
-
-    def __init__(self) -> None:
-        self.id = create_progress_artifact(0.0, description="Documents done")
-        self.done = 0
-        self.total = 0
-
-    def tick(self) -> None:
-        self.done += 1
-        update_progress_artifact(self.id, 100.0 * self.done / max(1, self.total),
-                                 description=f"{self.done}/{self.total} documents done")
-
-
 def digitize_items(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,
-                   progress: Progress, held: dict[str, claims.Claim] | None = None,
+                   progress: artifacts.Progress, held: dict[str, claims.Claim] | None = None,
                    lease_seconds: float = 7200) -> list[Outcome]:
     """Digitize `items` side by side; one Outcome each, in input order.
 
@@ -232,7 +213,7 @@ def run_documents(items: list[intake.InputFile], archive: str, options: Options,
                   inbox: str) -> dict[str, Any]:
     """Digitize `items` without claims or moves; returns the run report (not yet published)."""
     started, t0 = datetime.now(UTC), time.monotonic()
-    progress = Progress()
+    progress = artifacts.Progress()
     progress.total = len(items)
     outcomes = digitize_items(items, archive, options, force=force, progress=progress)
     return reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
@@ -251,48 +232,15 @@ def _renew(archive: str, held: dict[str, claims.Claim] | None, dossier: str, ren
         held[dossier] = claim
 
 
-def pdf_links(rep: dict[str, Any]) -> str:
-    """Markdown links to the archived searchable PDFs (presigned for S3, file:// for a local archive)."""
-    store_ = _archive(rep["archive"])
-    lines = [f"# Archived PDFs — run {rep['run_id']}", "", "| document | dossier | PDF |", "|---|---|---|"]
-    for r in rep["outcomes"]:
-        key = r.get("searchable_pdf")
-        if r["status"] not in ("archived", "skipped") or not key:
-            continue
-        try:
-            url = store_.presigned_url(key, expires_seconds=7 * 24 * 3600)
-        except Exception:  # an archive without URLs: show the key
-            url = ""
-        link = f"[searchable.pdf]({url})" if url else f"`{key}`"
-        lines.append(f"| {r['label']} | {r['dossier_id'] or ''} | {link} |")
-    return "\n".join(lines) + "\n"
-
-
-def publish(rep: dict[str, Any], extra_markdown: str = "") -> None:
-    """Archive the report, then show the table, the summary and the PDF links in the UI."""
+def publish(rep: dict[str, Any]) -> None:
+    """Archive the report, then show it in the UI."""
     archive_report(rep["archive"], rep)
-    create_table_artifact(reports.artifact_table(rep), key="documents", description=rep["summary_line"])
-    create_markdown_artifact(reports.markdown(rep) + extra_markdown, key="run-summary",
-                             description="sohoa run summary")
-    create_markdown_artifact(pdf_links(rep), key="archived-pdfs", description="Links to the archived PDFs")
-    get_run_logger().info(rep["summary_line"])
-
-
-def _extra_markdown(rep: dict[str, Any]) -> str:
-    lines: list[str] = []
-    if rep.get("moved") is not None:
-        lines += ["", f"Moved to `processed/`: {len(rep['moved'])} input(s)."]
-    for title, names in (("Not taken by this run (claimed by another run, or over the batch size)",
-                          rep.get("claimed_elsewhere")),
-                         ("Left for the next run (files still being written)", rep.get("incomplete"))):
-        if names:
-            lines += ["", f"## {title}", ""] + [f"- `{n}`" for n in names]
-    return "\n".join(lines) + ("\n" if lines else "")
+    artifacts.publish(rep, _archive(rep["archive"]))
 
 
 def _process_batch(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings,
                    items: list[intake.InputFile], held: dict[str, claims.Claim], move: bool,
-                   progress: Progress) -> tuple[list[Outcome], list[dict[str, Any]]]:
+                   progress: artifacts.Progress) -> tuple[list[Outcome], list[dict[str, Any]]]:
     """Stage and digitize one claimed batch, move what is verified, and always release the claims."""
     moved: list[dict[str, Any]] = []
     staged: list[intake.InputFile] = []
@@ -351,7 +299,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     if settings.parallel_runs > 1:
         fan_out(inbox, archive, options, force, settings)
     started, t0 = datetime.now(UTC), time.monotonic()
-    progress = Progress()
+    progress = artifacts.Progress()
     outcomes: list[Outcome] = []
     moved: list[dict[str, Any]] = []
     taken: list[str] = []  # dossiers this run digitized
@@ -392,7 +340,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
     rep.update(dossiers=taken, moved=moved if settings.move_processed else None,
                incomplete=sorted(incomplete), claimed_elsewhere=elsewhere)
-    publish(rep, _extra_markdown(rep))
+    publish(rep)
     return final_state(rep)
 
 
@@ -441,11 +389,11 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
         owner = f"run {current.owner} until {current.expires_at}" if current else "another run"
         raise DossierBusyError(f"dossier {name} is being processed by {owner}")
     started, t0 = datetime.now(UTC), time.monotonic()
-    progress = Progress()
+    progress = artifacts.Progress()
     progress.total = len(items)
     outcomes, moved = _process_batch(inbox, archive, options, force, settings, items, held, move, progress)
     rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
     rep.update(dossiers=[name], moved=moved if move else None)
-    publish(rep, _extra_markdown(rep))
+    publish(rep)
     return final_state(rep)
 

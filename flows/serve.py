@@ -16,7 +16,7 @@ from flows.cli_common import ArchiveOpt
 
 def serve(
     inbox: Annotated[str, typer.Option("--inbox", "-i", envvar="SOHOA_INBOX",
-                                       help="Inbox folder the deployments default to.")] = "inbox",
+                                       help="Inbox folder or s3://BUCKET/PREFIX (deployment default).")] = "inbox",
     archive: ArchiveOpt = "archive",
     limit: Annotated[int, typer.Option(min=1, help="Flow runs at once on this machine.")] = 1,
     nightly: Annotated[bool, typer.Option(help="Keep the nightly schedule (01:00 Asia/Ho_Chi_Minh).")] = True,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from flows import artifacts
 from pipeline import intake
-from pipeline.archive import LocalArchive, claims, keys, records
+from pipeline.archive import LocalArchive, claims, keys, open_archive, records
 from pipeline.document import Outcome
 from pipeline.options import Options
 from pipeline.synth import Document, render_page
@@ -325,6 +326,7 @@ def test_concurrent_runs_on_an_s3_archive(s3_server, tmp_path: Path, monkeypatch
         t.join(120)
     assert len(states) == 2 and max(calls.values()) == 1 and len(calls) == 4, calls
     assert sorted(p.parent.name for p in (inbox / "processed").rglob("*.png")) == sorted(calls)
-    links = fd.pdf_links({**states[0].result(), "outcomes": [{"status": "archived", "searchable_pdf": "records/x/s.pdf",
-                                                              "label": "x", "dossier_id": "d"}]})
+    rep = {**states[0].result(), "outcomes": [{"status": "archived", "searchable_pdf": "records/x/s.pdf",
+                                               "label": "x", "dossier_id": "d"}]}
+    links = artifacts.pdf_links(rep, open_archive(rep["archive"]))
     assert "X-Amz-Signature" in links
