@@ -22,17 +22,19 @@ def records_export(
 ) -> None:
     """Print every archived record, one JSON object per line."""
     from pipeline import reader
+    from pipeline.extract.nd30 import to_nd30
 
+    if fmt not in ("json", "nd30"):
+        console.print(f"[red]unknown --format {fmt!r}[/red]: use json or nd30")
+        raise typer.Exit(int(ExitCode.bad_args))
     try:
         with reader.open_reader(archive) as r:
             for rec in r.records():
-                if fmt == "nd30":
-                    from pipeline.extract.nd30 import to_nd30
-
-                    rec = to_nd30(rec)
+                # nd30 keeps the archive's document id beside the Decree 30 names so a reader can fetch artifacts
+                out = {"DocumentId": rec["document_id"], **to_nd30(rec)} if fmt == "nd30" else rec
                 if with_text:
-                    rec["text"] = r.text(rec.get("document_id") or rec.get("DocumentId"))
-                sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out["text"] = r.text(rec["document_id"])
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     except SohoaError as e:
         fail(e)
 

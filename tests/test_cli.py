@@ -70,6 +70,9 @@ def test_digitize_twice_writes_nothing_new_and_exports_the_same_valid_records(tm
         jsonschema.validate(rec, schema)
     with_text = export(archive, "--with-text")
     assert all(r["text"].strip() for r in with_text)
+    nd30 = export(archive, "--format", "nd30", "--with-text")
+    assert {r["DocumentId"] for r in nd30} == {r["document_id"] for r in records}
+    assert all({"TypeName", "CodeNotation", "IssuedDate", "OrganName", "SignerInfo", "text"} <= set(r) for r in nd30)
     shown = run("records", "show", records[0]["document_id"][:10], "--archive", str(archive))
     assert shown.returncode == 0 and json.loads(shown.stdout)["document_id"] == records[0]["document_id"]
 
