@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline.archive import keys
 from pipeline.archive.base import Archive
+from pipeline.workdir import pid_alive
 
 
 def claim_key(dossier_id: str) -> str:
@@ -52,13 +53,7 @@ class Claim:
         """The claimant ran on this host and its process no longer exists (killed, crashed)."""
         if self.host != socket.gethostname() or self.pid <= 0:
             return False  # cannot tell from here: trust the lease
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        return not pid_alive(self.pid)
 
 
 Alive = Callable[[Claim], bool]
