@@ -31,7 +31,6 @@ from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
 from pipeline import __version__, intake, tesseract
 from pipeline.archive import Archive, claims, keys, open_archive
-from pipeline.archive.base import sha256_file
 from pipeline.document import Outcome, process
 from pipeline.errors import SohoaError
 from pipeline.options import Options
@@ -59,11 +58,6 @@ def _inbox(uri: str, work_dir: Path | None = None) -> inbox_ops.Inbox:
     return inbox_ops.open_inbox(uri, _archive, work_dir)
 
 
-@functools.lru_cache(maxsize=4096)
-def _content_sha(path: str, size: int, mtime: float) -> str:
-    return sha256_file(Path(path))
-
-
 def document_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     """Content sha256 + pipeline version + output options + archive: a restarted run skips finished documents.
 
@@ -74,7 +68,7 @@ def document_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
     item: intake.InputFile = parameters["item"]
     options: Options = parameters["options"]
     try:
-        sha = _content_sha(str(item.path), item.size, item.mtime)
+        sha = intake.content_sha256(item.path)
     except OSError:
         return None
     opts = options.model_dump_json(include=set(_OUTPUT_OPTIONS))

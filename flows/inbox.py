@@ -120,7 +120,7 @@ def move_processed(inbox: Path, archive: Archive, items: list[intake.InputFile],
         status = statuses.get(item.label)
         if status in (None, "failed") or not item.path.exists():
             continue
-        sha = sha256_file(item.path)
+        sha = intake.content_sha256(item.path)
         folder = destination(archive, item, status, sha)
         if folder is None:
             continue

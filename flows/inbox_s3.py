@@ -32,7 +32,6 @@ from minio.error import S3Error
 from flows import inbox as inbox_ops
 from pipeline import intake
 from pipeline.archive import Archive
-from pipeline.archive.base import sha256_file
 from pipeline.archive.s3 import S3Archive
 from pipeline.errors import ArchiveConfigError
 from pipeline.text import nfc
@@ -206,7 +205,7 @@ class S3Inbox:
             status = statuses.get(item.label)
             if status in (None, "failed") or not item.path.exists():
                 continue
-            sha = sha256_file(item.path)
+            sha = intake.content_sha256(item.path)
             folder = inbox_ops.destination(archive, item, status, sha)
             if folder is None:
                 continue

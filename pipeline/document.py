@@ -275,9 +275,7 @@ def _manifest_entry(item: intake.InputFile, record: dict[str, Any]) -> dict[str,
 
 
 def _sha_or_empty(path: Path) -> str:
-    from pipeline.archive.base import sha256_file
-
     try:
-        return sha256_file(path)
+        return intake.content_sha256(path)
     except OSError:
         return "0" * 64

@@ -7,6 +7,7 @@ are left for the next run; nothing is opened beyond the first bytes here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -88,17 +89,30 @@ def identify(item: InputFile, *, max_bytes: int | None = None) -> tuple[str, str
         raise EmptyFileError()
     if max_bytes is not None and item.size > max_bytes:
         raise LimitExceededError(f"file is {item.size / 1e6:.0f} MB, limit {max_bytes / 1e6:.0f} MB")
-    digest = hashlib.sha256()
     with item.path.open("rb") as f:
         head = f.read(1024)
-        digest.update(head)
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
     media_type = sniff(head)
     if media_type is None:
         ext = item.path.suffix.lower() or "without extension"
         raise UnsupportedTypeError(f"(named {ext}, content not recognised)")
-    return media_type, digest.hexdigest()
+    return media_type, content_sha256(item.path)
+
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of a file, read once per version of it: the flow's cache key, `identify` and the
+    check before an input is moved out of the inbox all ask, and a 500 MB scan should be read once.
+    A version is (path, size, mtime): a file rewritten in place gets hashed again."""
+    st = path.stat()
+    return _sha256_of(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_of(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def changed_since_scan(item: InputFile) -> bool:

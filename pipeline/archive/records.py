@@ -29,12 +29,8 @@ def has_record(archive: Archive, document_id: str) -> bool:
 def get_record(archive: Archive, document_id: str) -> dict[str, Any] | None:
     try:
         return archive.get_json(keys.record(document_id))
-    except FileNotFoundError:
+    except FileNotFoundError:  # both stores raise it for a missing key
         return None
-    except Exception as e:  # S3 NoSuchKey and friends
-        if "NoSuchKey" in type(e).__name__ + str(e):
-            return None
-        raise
 
 
 def iter_record_ids(archive: Archive) -> Iterator[str]:
