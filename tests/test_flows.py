@@ -134,19 +134,25 @@ def test_reprocess_without_reocr(digitized: dict, tmp_path: Path, monkeypatch: p
     assert {"reprocessed", "reprocess-summary"} <= {a.key for a in arts}
 
 
-def test_claims_are_exclusive_and_expire(tmp_path: Path) -> None:
-    archive = LocalArchive(tmp_path / "a")
+def _claim_race(store, *, dossiers: int, runs: int, settle_seconds: float) -> dict[str, list[str]]:
+    """`runs` owners claim the same dossiers at once; what each one got."""
     results: dict[str, list[str]] = {}
 
     def take(owner: str) -> None:
-        got = claims.claim_many(archive, [f"d{i}" for i in range(8)], owner, settle_seconds=0.3)
+        got = claims.claim_many(store, [f"d{i}" for i in range(dossiers)], owner, settle_seconds=settle_seconds)
         results[owner] = [c.dossier_id for c in got]
 
-    threads = [threading.Thread(target=take, args=(f"run-{n}",)) for n in range(3)]
+    threads = [threading.Thread(target=take, args=(f"run-{n}",)) for n in range(runs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_claims_are_exclusive_and_expire(tmp_path: Path) -> None:
+    archive = LocalArchive(tmp_path / "a")
+    results = _claim_race(archive, dossiers=8, runs=3, settle_seconds=0.3)
     taken = [d for ds in results.values() for d in ds]
     assert len(taken) == len(set(taken)), results
     assert claims.try_claim(archive, "d0", "late", settle_seconds=0) is None or "d0" not in taken
@@ -284,17 +290,7 @@ store = archive_fixtures.store
 
 
 def test_claims_exclusive_on_local_and_s3(store) -> None:
-    results: dict[str, list[str]] = {}
-
-    def take(owner: str) -> None:
-        results[owner] = [c.dossier_id for c in claims.claim_many(store, [f"d{i}" for i in range(5)], owner,
-                                                                  settle_seconds=0.5)]
-
-    threads = [threading.Thread(target=take, args=(f"run-{n}",)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _claim_race(store, dossiers=5, runs=2, settle_seconds=0.5)
     taken = [d for ds in results.values() for d in ds]
     assert taken and len(taken) == len(set(taken)), results
     for owner, ds in results.items():
