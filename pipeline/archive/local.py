@@ -12,13 +12,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from pipeline.archive.base import Archive, ObjectInfo, sha256_file
+from pipeline.archive.base import Archive, ObjectInfo
 from pipeline.errors import ArchiveError
 from pipeline.workdir import pid_alive
 
@@ -28,12 +27,19 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+_cleaned: set[Path] = set()
+
+
 def _clean_stale_temp(folder: Path) -> None:
     """Remove temp files of writers that died (kill -9) in a folder this process just wrote to.
 
     Every re-run rewrites the objects of an uncommitted document, so its folders get cleaned here
-    without walking the whole archive. The pid check assumes one machine per local archive.
+    without walking the whole archive; each folder once per process, so busy index folders are not
+    listed on every write. The pid check assumes one machine per local archive.
     """
+    if folder in _cleaned:
+        return
+    _cleaned.add(folder)
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             m = _TEMP.match(entry.name)
@@ -86,8 +92,9 @@ class LocalArchive(Archive):
                  sha256: str | None = None) -> ObjectInfo:
         dest = self._path(key)
         try:
-            self._atomic_write(dest, lambda f: _copy(path, f))
-            info = ObjectInfo(key, dest.stat().st_size, sha256 or sha256_file(dest), content_type,
+            digest = hashlib.sha256()
+            self._atomic_write(dest, lambda f: _copy(path, f, digest))
+            info = ObjectInfo(key, dest.stat().st_size, sha256 or digest.hexdigest(), content_type,
                               dict(metadata or {}))
             self._write_meta(key, info)
         except OSError as e:
@@ -149,6 +156,9 @@ class LocalArchive(Archive):
         return self._path(key).as_uri()
 
 
-def _copy(src: Path, f: BinaryIO) -> None:
+def _copy(src: Path, f: BinaryIO, digest: hashlib._Hash) -> None:
+    """Copy and hash in one read of the source."""
     with src.open("rb") as s:
-        shutil.copyfileobj(s, f, 1 << 20)
+        for chunk in iter(lambda: s.read(1 << 20), b""):
+            digest.update(chunk)
+            f.write(chunk)
