@@ -30,7 +30,7 @@ from flows.errors import describe, final_state
 from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
 from pipeline import __version__, intake, tesseract
-from pipeline.archive import Archive, claims, keys, open_archive
+from pipeline.archive import Archive, claims, keys, open_archive, records
 from pipeline.document import Outcome, process
 from pipeline.errors import SohoaError
 from pipeline.options import Options
@@ -119,6 +119,20 @@ def digitize_document(item: intake.InputFile, archive: str, options: Options, fo
     return outcome
 
 
+def _digitize_task(item: intake.InputFile, archive: str) -> Any:
+    """The document task, told to refresh its cache when the archive holds no record of the input.
+
+    A cached "archived" outcome must never stand in for a record that is not there (an archive
+    emptied or restored since, a record deleted to have it redone): the task runs and re-caches.
+    """
+    try:
+        if records.has_record(_archive(archive), intake.content_sha256(item.path)):
+            return digitize_document
+    except Exception:  # unreadable input, archive trouble: running is always right (the task retries)
+        pass
+    return digitize_document.with_options(refresh_cache=True)
+
+
 def owner_run_alive(claim: claims.Claim) -> bool:
     """False when the claim's owner is a flow run that has finished (e.g. Crashed on another worker)."""
     from uuid import UUID
@@ -185,7 +199,7 @@ def digitize_items(items: list[intake.InputFile], archive: str, options: Options
     outcomes: list[Outcome] = []
     renewed: dict[str, float] = {}
     with page_pool(options.jobs):
-        futures = {digitize_document.submit(item, archive, options, force): item for item in items}
+        futures = {_digitize_task(item, archive).submit(item, archive, options, force): item for item in items}
         for future in as_completed(list(futures)):
             item = futures[future]
             try:

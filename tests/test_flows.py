@@ -251,6 +251,28 @@ def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytes
     assert forced.is_completed() and sum(calls.values()) == 4
 
 
+def test_emptied_archive_is_refilled_not_answered_from_the_prefect_cache(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: an archive wiped and recreated at the same path got "Cached" outcomes for two days,
+    so nothing was archived and the inputs stayed in the inbox ("record not verified")."""
+    import flows.digitize as fd
+    from flows.params import RunSettings
+
+    calls: Counter = Counter()
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    inbox, archive = _inbox(tmp_path, 2), tmp_path / "archive"
+    settings = RunSettings(move_processed=False, claim_settle_seconds=0)
+    fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings)
+    fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings)  # stores the cached outcome
+    shutil.rmtree(archive)
+    again = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+    assert [o["status"] for o in again.result()["outcomes"]] == ["archived", "archived"]
+    assert sum(calls.values()) == 4
+    assert len(list((archive / "records").rglob("record.json"))) == 2
+
+
 def test_cli_prints_summary_and_exits_3_on_quarantine(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
