@@ -18,6 +18,7 @@ from pipeline import preprocess, tesseract
 from pipeline.errors import CorruptFileError, SohoaError
 from pipeline.layout import parse_tsv
 from pipeline.models import Line
+from pipeline.pdfium_lock import LOCK
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +65,15 @@ def load_image(job: PageJob) -> tuple[Image.Image, int]:
     """The page as a Pillow image and its dpi (PDF pages are rendered at the OCR dpi)."""
     try:
         if job.media_type == "application/pdf":
-            pdf = pdfium.PdfDocument(job.source)
-            try:
-                page = pdf[job.number - 1]
-                bitmap = page.render(scale=job.ocr_dpi / 72, may_draw_forms=True)
-                im = bitmap.to_pil()
-                return preprocess.to_rgb_or_gray(im.copy()), job.ocr_dpi
-            finally:
-                pdf.close()
+            with LOCK:
+                pdf = pdfium.PdfDocument(job.source)
+                try:
+                    page = pdf[job.number - 1]
+                    bitmap = page.render(scale=job.ocr_dpi / 72, may_draw_forms=True)
+                    im = bitmap.to_pil().copy()
+                finally:
+                    pdf.close()
+            return preprocess.to_rgb_or_gray(im), job.ocr_dpi
         with Image.open(job.source) as src:
             src.seek(job.frame)
             src.load()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.layout import group_words
 from pipeline.models import Line, Word
+from pipeline.pdfium_lock import LOCK
 from pipeline.text import nfc
 
 _VIET_LETTERS = set(
@@ -96,8 +96,7 @@ class PdfiumPage:
     """One PDF page's text layer as pdfium reads it: ~20× faster than pdfplumber (C++ vs Python).
 
     `text` and `image_coverage` feed `judge()`; `words` (same contract as `page_words`: points from
-    the top-left corner of the unrotated page, NFC, font size and boldness) only for pages whose
-    layer is used.
+    the top-left corner of the unrotated page, NFC, font size and boldness) only when asked for.
     """
 
     number: int
@@ -106,41 +105,42 @@ class PdfiumPage:
     rotation: int
     text: str
     image_coverage: float
-    _textpage: object = field(repr=False, default=None)
-
-    def words(self) -> list[Word]:
-        return _pdfium_words(self._textpage, self.height)  # type: ignore[arg-type]
+    words: list[Word] | None = field(repr=False, default=None)
 
     def lines(self) -> list[Line]:
-        return group_words(self.words())
+        return group_words(self.words or [])
 
 
-def pdfium_pages(path: Path) -> Iterator[PdfiumPage]:
-    """Every page of `path` in order; each page's pdfium objects live until the next page is read."""
+def pdfium_pages(path: Path, *, words: bool = False) -> list[PdfiumPage]:
+    """Every page of `path` in order, read at once under the process's PDFium lock."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            textpage = page.get_textpage()
-            try:
-                width, height = page.get_size()
-                area = 0.0
-                for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-                    x0, y0, x1, y1 = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
-                    x0, x1, y0, y1 = max(0.0, x0), min(width, x1), max(0.0, y0), min(height, y1)
-                    if x1 > x0 and y1 > y0:
-                        area += (x1 - x0) * (y1 - y0)
-                coverage = min(1.0, area / (width * height)) if width and height else 0.0
-                yield PdfiumPage(i + 1, width, height, page.get_rotation() % 360,
-                                 nfc(textpage.get_text_range()), coverage, textpage)
-            finally:
-                textpage.close()
-                page.close()
-    finally:
-        pdf.close()
+    out: list[PdfiumPage] = []
+    with LOCK:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                textpage = page.get_textpage()
+                try:
+                    width, height = page.get_size()
+                    area = 0.0
+                    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+                        x0, y0, x1, y1 = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
+                        x0, x1, y0, y1 = max(0.0, x0), min(width, x1), max(0.0, y0), min(height, y1)
+                        if x1 > x0 and y1 > y0:
+                            area += (x1 - x0) * (y1 - y0)
+                    coverage = min(1.0, area / (width * height)) if width and height else 0.0
+                    out.append(PdfiumPage(i + 1, width, height, page.get_rotation() % 360,
+                                          nfc(textpage.get_text_range()), coverage,
+                                          _pdfium_words(textpage, height) if words else None))
+                finally:
+                    textpage.close()
+                    page.close()
+        finally:
+            pdf.close()
+    return out
 
 
 def _pdfium_words(textpage: object, height: float) -> list[Word]:

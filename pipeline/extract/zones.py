@@ -20,6 +20,7 @@ from PIL import Image
 from pipeline import layout, tesseract
 from pipeline.errors import SohoaError
 from pipeline.models import BBox, Line, PageText
+from pipeline.pdfium_lock import LOCK
 
 log = logging.getLogger(__name__)
 
@@ -123,22 +124,23 @@ def _render_pdf_zone(pdf: Path, number: int, box: BBox, dpi: int) -> tuple[Image
     import pypdfium2
 
     k = dpi / 72.0
-    doc = pypdfium2.PdfDocument(str(pdf))
-    try:
-        doc.init_forms()  # before loading the page, or widgets are not drawn
-        page = doc[number - 1]
+    with LOCK:
+        doc = pypdfium2.PdfDocument(str(pdf))
         try:
-            h = page.get_height()
-            crop = (box[0], h - box[3], page.get_width() - box[2], box[1])  # left, bottom, right, top
-            bitmap = page.render(scale=k, crop=crop, may_draw_forms=True, draw_annots=True)
-            return bitmap.to_pil().convert("RGB"), k
+            doc.init_forms()  # before loading the page, or widgets are not drawn
+            page = doc[number - 1]
+            try:
+                h = page.get_height()
+                crop = (box[0], h - box[3], page.get_width() - box[2], box[1])  # left, bottom, right, top
+                bitmap = page.render(scale=k, crop=crop, may_draw_forms=True, draw_annots=True)
+                return bitmap.to_pil().convert("RGB"), k
+            finally:
+                page.close()
+        except (pypdfium2.PdfiumError, IndexError, ValueError) as e:
+            log.info("zone render failed on page %d: %s", number, e)
+            return None
         finally:
-            page.close()
-    except (pypdfium2.PdfiumError, IndexError, ValueError) as e:
-        log.info("zone render failed on page %d: %s", number, e)
-        return None
-    finally:
-        doc.close()
+            doc.close()
 
 
 def zone_ocr(
