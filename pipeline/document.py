@@ -213,7 +213,7 @@ def _page_text(plan: pages.PagePlan, ocr: PageOcr | None, pdf_path: Path | None)
     if ocr is None:
         return PageText(plan.number, plan.width, plan.height, "text_layer", plan.lines, pdf_path=pdf_path)
     return PageText(plan.number, ocr.width, ocr.height, "ocr", ocr.lines, ocr.image_path, ocr.dpi,
-                    plan.overlay_text)
+                    plan.overlay_text, pdf_path=pdf_path if ocr.image_path is None else None)
 
 
 def _record(

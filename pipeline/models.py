@@ -53,7 +53,9 @@ class PageText:
     image_path: Path | None = None  # upright, deskewed page image used for OCR (None for text-layer pages)
     dpi: int | None = None
     overlay_text: str = ""  # a small text layer left on a scanned page, e.g. a digital-signature stamp
-    pdf_path: Path | None = None  # the input PDF of a text-layer page, to render zones (annotations drawn)
+    # The input PDF, to render zones from: of a text-layer page (annotations drawn), or of a scanned page
+    # OCR'd as it was (image_path None; rendered as OCR saw it).
+    pdf_path: Path | None = None
 
     @property
     def text(self) -> str:

@@ -55,7 +55,7 @@ class PageOcr:
     skew_degrees: float = 0.0
     mean_confidence: float | None = None
     textonly_pdf: Path | None = None
-    image_path: Path | None = None  # upright, level page, lossless (PNG): extraction re-reads zones of it
+    image_path: Path | None = None  # upright, level page, lossless (PNG), None for an unchanged PDF page
     replace_image: bool = False  # the searchable PDF must show pdf_image instead of the original page image
     pdf_image: Path | None = None  # JPEG of the corrected page, written only when replace_image
     warnings: list[str] = field(default_factory=list)
@@ -65,15 +65,7 @@ def load_image(job: PageJob) -> tuple[Image.Image, int]:
     """The page as a Pillow image and its dpi (PDF pages are rendered at the OCR dpi)."""
     try:
         if job.media_type == "application/pdf":
-            with LOCK:
-                pdf = pdfium.PdfDocument(job.source)
-                try:
-                    page = pdf[job.number - 1]
-                    bitmap = page.render(scale=job.ocr_dpi / 72, may_draw_forms=True)
-                    im = bitmap.to_pil().copy()
-                finally:
-                    pdf.close()
-            return preprocess.to_rgb_or_gray(im), job.ocr_dpi
+            return render_pdf_page(job.source, job.number, job.ocr_dpi), job.ocr_dpi
         with Image.open(job.source) as src:
             src.seek(job.frame)
             src.load()
@@ -83,6 +75,18 @@ def load_image(job: PageJob) -> tuple[Image.Image, int]:
         raise
     except Exception as e:
         raise CorruptFileError(f"page {job.number}: {type(e).__name__}: {e}"[:200]) from e
+
+
+def render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
+    """PDF page `number` as OCR reads it; extraction renders an unchanged page again with this rather
+    than have every page written out as a lossless image it will mostly never look at."""
+    with LOCK:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            im = pdf[number - 1].render(scale=dpi / 72, may_draw_forms=True).to_pil().copy()
+        finally:
+            pdf.close()
+    return preprocess.to_rgb_or_gray(im)
 
 
 def ocr_page(job: PageJob) -> PageOcr:
@@ -140,8 +144,11 @@ def ocr_page(job: PageJob) -> PageOcr:
         ocr_input.unlink(missing_ok=True)
 
     # Lossless for extraction: JPEG artefacts cost handwritten digits and tone marks in zone re-reads.
-    image_path = base.with_name(base.name + "-page.png")
-    im.save(image_path, compress_level=1, dpi=(dpi, dpi))
+    # An unchanged PDF page is not written (~0.1-0.3 s a page): extraction renders it again, identically.
+    image_path = None
+    if changed or job.media_type != "application/pdf":
+        image_path = base.with_name(base.name + "-page.png")
+        im.save(image_path, compress_level=1, dpi=(dpi, dpi))
     pdf_image = None
     if changed:
         pdf_image = base.with_name(base.name + "-page.jpg")

@@ -39,3 +39,24 @@ def test_tesseract_reads_a_colourless_rgb_page_exactly_as_its_gray_version(tmp_p
         texts.append(out.tsv)
     assert "QUYẾT" in texts[0]
     assert texts[0] == texts[1]
+
+
+def test_unchanged_pdf_page_is_not_written_out_and_zones_see_what_ocr_saw(tmp_path):
+    from pipeline.extract import zones
+    from pipeline.models import PageText
+    from pipeline.ocr import PageJob, ocr_page, render_pdf_page
+    from pipeline.synth import save_pdf
+
+    page, _ = render_page(Document(), dpi=150)
+    pdf = save_pdf([page], tmp_path / "scan.pdf", dpi=150)
+    job = PageJob(source=pdf, media_type="application/pdf", number=1, frame=0, native_dpi=None, work_dir=tmp_path,
+                  language="vie", tessdata=None, ocr_dpi=150, min_output_dpi=150, detect_orientation=False,
+                  deskew=True, timeout=60)
+    got = ocr_page(job)
+    assert got.image_path is None and not got.replace_image
+    assert not list(tmp_path.glob("*.png"))
+    text = PageText(1, got.width, got.height, "ocr", got.lines, None, got.dpi, pdf_path=pdf)
+    seen = render_pdf_page(pdf, 1, 150).convert("RGB")
+    assert zones.page_image(text).tobytes() == seen.tobytes()
+    crop, k = zones.crop_zone(text, (0.0, 0.0, 200.0, 100.0))
+    assert k == 150 / 72 and crop.size == (416, 208)

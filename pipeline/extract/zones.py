@@ -95,9 +95,10 @@ def crop_zone(page: PageText, bbox: BBox, *, dpi: int | None = None) -> tuple[Im
     x1, y1 = min(page.width, bbox[2]), min(page.height, bbox[3])
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
-    if page.image_path is not None and page.dpi and Path(page.image_path).exists():
-        k = page.dpi / 72.0
-        crop = page_image(Path(page.image_path)).crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k)))
+    raster = page_image(page) if page.dpi else None
+    if raster is not None:
+        k = page.dpi / 72.0  # type: ignore[operator]
+        crop = raster.crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k)))
         if dpi and dpi != page.dpi:
             f = dpi / page.dpi
             crop = crop.resize((max(1, int(crop.width * f)), max(1, int(crop.height * f))), Image.Resampling.LANCZOS)
@@ -114,10 +115,25 @@ def _decoded(path: Path, mtime: float) -> Image.Image:
         return im.convert("RGB")
 
 
-def page_image(path: Path) -> Image.Image:
-    """The decoded RGB page image; the last two are kept, because one page is cropped a dozen times
-    (number, date, summary, signer zones) and decoding a 300 dpi PNG costs more than the crop."""
-    return _decoded(path, path.stat().st_mtime)
+@functools.lru_cache(maxsize=2)
+def _rendered(pdf: Path, mtime: float, number: int, dpi: int) -> Image.Image:
+    from pipeline.ocr import render_pdf_page
+
+    return render_pdf_page(pdf, number, dpi).convert("RGB")
+
+
+def page_image(page: PageText) -> Image.Image | None:
+    """The RGB page image OCR read: its file, or the unchanged PDF page rendered the same way. The
+    last two are kept, because one page is cropped a dozen times (number, date, summary, signer
+    zones) and decoding or rendering a 300 dpi page costs more than the crop."""
+    if page.image_path is not None and Path(page.image_path).exists():
+        return _decoded(Path(page.image_path), Path(page.image_path).stat().st_mtime)
+    if page.method == "ocr" and page.pdf_path is not None and page.dpi and Path(page.pdf_path).exists():
+        try:
+            return _rendered(Path(page.pdf_path), Path(page.pdf_path).stat().st_mtime, page.number, page.dpi)
+        except Exception as e:  # OCR rendered this page a moment ago; a zone is only extra evidence
+            log.info("page %d could not be rendered again: %s", page.number, e)
+    return None
 
 
 def _render_pdf_zone(pdf: Path, number: int, box: BBox, dpi: int) -> tuple[Image.Image, float] | None:
