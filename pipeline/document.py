@@ -140,7 +140,7 @@ def _digitize(
     try:
         stage("pages")
         plans = pages.plan_pages(item.path, media_type, max_pages=options.max_pages,
-                                 max_megapixels=options.max_page_megapixels, dpi=options.ocr_dpi)
+                                 max_megapixels=options.max_page_megapixels, dpi=options.ocr_dpi, executor=executor)
         stage("ocr")
         ocr = _run_ocr(item.path, media_type, plans, work, options, executor, outcome)
         source_pdf = item.path if media_type == "application/pdf" else None

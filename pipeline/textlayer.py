@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,13 +61,16 @@ def judge(text: str, image_coverage: float) -> LayerVerdict:
     return LayerVerdict(True, "real text layer", chars)
 
 
+WORD_OPTIONS = {"keep_blank_chars": False, "use_text_flow": False, "extra_attrs": ["size", "fontname"],
+                "x_tolerance": 1.5}
+
+
 def page_words(page: object) -> list[Word]:
     """pdfplumber words in points, NFC, with font size and boldness."""
-    words = page.extract_words(  # type: ignore[attr-defined]
-        keep_blank_chars=False, use_text_flow=False, extra_attrs=["size", "fontname"], x_tolerance=1.5
-    )
+    from pdfplumber.utils import extract_words
+
     out = []
-    for w in words:
+    for w in extract_words(list(_chars(page)), **WORD_OPTIONS):
         text = nfc(w["text"]).strip()
         if not text:
             continue
@@ -75,8 +79,52 @@ def page_words(page: object) -> list[Word]:
     return out
 
 
+def _chars(page: object) -> Iterator[dict[str, object]]:
+    """The page's characters as `page.chars` gives them, with only what the word extractor reads.
+
+    `page.chars` first resolves every character's colours, colour space and graphics state — half the
+    cost of a born-digital page, for attributes words never use. These are the same characters from
+    pdfplumber's parsed layout (`page.layout`), in the same order and coordinates (mediabox offsets
+    applied as pdfplumber does); tests hold `page_words` equal to `page.extract_words`.
+    """
+    from pdfminer.layout import LTChar, LTContainer
+    from pdfplumber.page import fix_fontname_bytes
+
+    mb_x0, mb_top = page.mediabox[:2]  # type: ignore[attr-defined]
+    height, doctop = page.height, page.initial_doctop  # type: ignore[attr-defined]
+    norm = page.pdf.unicode_norm  # type: ignore[attr-defined]
+
+    def walk(objs: list[object]) -> Iterator[dict[str, object]]:
+        for obj in objs:
+            if isinstance(obj, LTContainer):
+                yield from walk(obj._objs)
+            elif isinstance(obj, LTChar):
+                text = obj.get_text()
+                fontname = obj.fontname
+                top = height - obj.y1 + mb_top
+                yield {"text": unicodedata.normalize(norm, text) if norm else text,
+                       "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0, "top": top, "bottom": height - obj.y0 + mb_top,
+                       "doctop": doctop + top, "width": obj.width, "height": obj.height,
+                       "upright": obj.upright, "size": obj.size,
+                       "fontname": fix_fontname_bytes(fontname) if isinstance(fontname, bytes) else fontname}
+
+    yield from walk(page.layout._objs)  # type: ignore[attr-defined]
+
+
 def page_lines(page: object) -> list[Line]:
     return group_words(page_words(page))
+
+
+def lines_of_pages(path: Path, numbers: list[int]) -> list[list[Line]]:
+    """`page_lines` of some pages (1-based), in a page worker: a long text layer is read in parallel."""
+    import pdfplumber
+
+    out = []
+    with pdfplumber.open(path) as pdf:
+        for n in numbers:
+            out.append(page_lines(pdf.pages[n - 1]))
+            pdf.pages[n - 1].close()
+    return out
 
 
 def image_coverage(page: object) -> float:
