@@ -35,13 +35,13 @@ _FONT_HINTS = ("DejaVuSans", "DejaVuSerif", "DejaVuSansMono", "NotoSans-", "Noto
                "LiberationSans", "LiberationSerif", "FreeSans", "FreeSerif", "DroidSans")
 
 
+@functools.cache
 def available() -> bool:
-    try:
-        import scipy.ndimage  # noqa: F401
-        import sklearn  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether scikit-learn and SciPy are installed: found, not imported. Importing them costs ~0.8 s,
+    paid only when a blank turns out to hold handwriting."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("sklearn", "scipy"))
 
 
 def deslant(mask: np.ndarray) -> np.ndarray:
@@ -266,7 +266,7 @@ def classify(masks: list[np.ndarray], model: str) -> list[tuple[int, float]] | N
         else:
             clf, feats = _font_model(), np.array([font_features(m) for m in masks])
         scores = clf.decision_function(feats)  # type: ignore[attr-defined]
-    except (ValueError, MemoryError) as e:
+    except (ImportError, ValueError, MemoryError) as e:  # ImportError: a broken scikit-learn install
         log.info("digit classifier %s failed: %s", model, e)
         return None
     out = []
