@@ -63,8 +63,15 @@ class Archive(abc.ABC):
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_bytes(key).decode("utf-8"))
 
-    def put_json(self, key: str, value: Any, metadata: dict[str, str] | None = None) -> ObjectInfo:
-        data = (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    def put_json(self, key: str, value: Any, metadata: dict[str, str] | None = None, *,
+                 compact: bool = False) -> ObjectInfo:
+        """Indented for people (records, manifests); `compact` for bulk data: it takes json's C encoder,
+        which indentation turns off (pages.json of a 20-page document: ~0.2 s → ~0.02 s)."""
+        if compact:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
+        data = (text + "\n").encode("utf-8")
         return self.put_bytes(key, data, content_type="application/json", metadata=metadata)
 
     def download(self, key: str, dest: Path) -> Path:

@@ -72,7 +72,7 @@ def write_document(
     index.write_entries(archive, record)  # before the commit: see pipeline.archive.index
     previous = get_record(archive, document_id)
     if pages is not None:
-        archive.put_json(pages_key(document_id), pages_to_json(pages), metadata=meta)
+        archive.put_json(pages_key(document_id), pages_to_json(pages), metadata=meta, compact=True)
     archive.put_json(keys.record(document_id), record, metadata=meta)
     if previous is not None:
         index.remove_stale(archive, previous, record)
