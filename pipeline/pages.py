@@ -20,7 +20,7 @@ from pipeline.models import Line, PageMethod
 
 log = logging.getLogger(__name__)
 
-PARALLEL_TEXT_PAGES = 8  # text-layer pages per worker job (~0.3 s of pdfplumber): shorter layers stay inline
+PARALLEL_TEXT_PAGES = 4  # text-layer pages per worker job (~0.1 s of pdfplumber); shorter layers stay inline
 
 
 @dataclass
