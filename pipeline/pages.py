@@ -80,19 +80,7 @@ def _plan_pdf(path: Path, max_pages: int, max_megapixels: float, dpi: int,
                         f"page {number} is {page.width / 72:.0f}×{page.height / 72:.0f} inches "
                         f"({megapixels:.0f} megapixels at {dpi} dpi), limit {max_megapixels:.0f}")
                 plans.append(_plan_pdf_page(number, page, judged.text, judged.image_coverage))
-            text_pages = [p.number for p in plans if p.method == "text_layer"]
-            if executor is not None and len(text_pages) >= 2 * PARALLEL_TEXT_PAGES:
-                chunks = [text_pages[i:i + PARALLEL_TEXT_PAGES] for i in range(0, len(text_pages),
-                                                                               PARALLEL_TEXT_PAGES)]
-                futures = [executor.submit(textlayer.lines_of_pages, path, chunk) for chunk in chunks]
-                lines = [page_lines for f in futures for page_lines in f.result()]
-            else:
-                lines = []
-                for n in text_pages:
-                    lines.append(textlayer.page_lines(pdf.pages[n - 1]))
-                    pdf.pages[n - 1].close()  # frees the parsed layout: long documents stay small
-            for n, page_lines in zip(text_pages, lines, strict=True):
-                plans[n - 1].lines = page_lines
+            _take_words(pdf, path, plans, executor)
     except LimitExceededError:
         raise
     except Exception as e:  # pdfminer and pdfium raise many untyped errors for damaged files
@@ -101,6 +89,22 @@ def _plan_pdf(path: Path, max_pages: int, max_megapixels: float, dpi: int,
             raise EncryptedPdfError() from e
         raise CorruptFileError(_short(e)) from e
     return plans
+
+
+def _take_words(pdf: pdfplumber.PDF, path: Path, plans: list[PagePlan], executor: Executor | None) -> None:
+    """Fill in the lines of the text-layer pages: on the page workers in chunks when there are many."""
+    numbers = [p.number for p in plans if p.method == "text_layer"]
+    if executor is not None and len(numbers) >= 2 * PARALLEL_TEXT_PAGES:
+        chunks = [numbers[i:i + PARALLEL_TEXT_PAGES] for i in range(0, len(numbers), PARALLEL_TEXT_PAGES)]
+        futures = [executor.submit(textlayer.lines_of_pages, path, chunk) for chunk in chunks]
+        lines = [page_lines for f in futures for page_lines in f.result()]
+    else:
+        lines = []
+        for n in numbers:
+            lines.append(textlayer.page_lines(pdf.pages[n - 1]))
+            pdf.pages[n - 1].close()  # frees the parsed layout: long documents stay small
+    for n, page_lines in zip(numbers, lines, strict=True):
+        plans[n - 1].lines = page_lines
 
 
 def _plan_pdf_page(number: int, page: object, text: str, image_coverage: float) -> PagePlan:
