@@ -232,7 +232,8 @@ def test_two_concurrent_runs_never_double_process(tmp_path: Path, monkeypatch: p
         assert sorted(p.parent.name for p in (inbox / "processed").rglob("*.png")) == sorted(calls)
 
 
-def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _repeated_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A run of the inbox flow over two documents (fake processing, no moves): call it as often as needed."""
     import flows.digitize as fd
     from flows.params import RunSettings
 
@@ -242,12 +243,20 @@ def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
     inbox, archive = _inbox(tmp_path, 2), tmp_path / "archive"
     settings = RunSettings(move_processed=False, claim_settle_seconds=0)
-    first = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
-    second = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+
+    def run(force: bool = False):
+        return fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), force, settings, return_state=True)
+
+    return run, calls, archive
+
+
+def test_restarted_run_skips_cached_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run, calls, _ = _repeated_runs(tmp_path, monkeypatch)
+    first, second = run(), run()
     assert sum(calls.values()) == 2  # the second run hit the cache (same content, version, options)
     assert [o["status"] for o in first.result()["outcomes"]] == ["archived", "archived"]
     assert [o["status"] for o in second.result()["outcomes"]] == ["skipped", "skipped"]
-    forced = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), True, settings, return_state=True)
+    forced = run(force=True)
     assert forced.is_completed() and sum(calls.values()) == 4
 
 
@@ -255,19 +264,11 @@ def test_emptied_archive_is_refilled_not_answered_from_the_prefect_cache(tmp_pat
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: an archive wiped and recreated at the same path got "Cached" outcomes for two days,
     so nothing was archived and the inputs stayed in the inbox ("record not verified")."""
-    import flows.digitize as fd
-    from flows.params import RunSettings
-
-    calls: Counter = Counter()
-    gate = threading.Event()
-    gate.set()
-    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
-    inbox, archive = _inbox(tmp_path, 2), tmp_path / "archive"
-    settings = RunSettings(move_processed=False, claim_settle_seconds=0)
-    fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings)
-    fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings)  # stores the cached outcome
+    run, calls, archive = _repeated_runs(tmp_path, monkeypatch)
+    run()
+    run()  # stores the cached outcome
     shutil.rmtree(archive)
-    again = fd.digitize_inbox(str(inbox), str(archive), _options(tmp_path), False, settings, return_state=True)
+    again = run()
     assert [o["status"] for o in again.result()["outcomes"]] == ["archived", "archived"]
     assert sum(calls.values()) == 4
     assert len(list((archive / "records").rglob("record.json"))) == 2
