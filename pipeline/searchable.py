@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,10 +29,24 @@ def _srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def _image_pdf(data: bytes | Path, dpi: int | None) -> pikepdf.Pdf:
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)) if dpi else None
+def _image_pdf(data: bytes | Path, dpi: int | Sequence[int | None] | None) -> pikepdf.Pdf:
+    """The image (every frame of a TIFF) as PDF pages at `dpi`: one for all frames, or one per frame."""
+    dpis = [dpi] if dpi is None or isinstance(dpi, int) else list(dpi)
+    layout = _per_frame_layout(dpis) if any(dpis) else None
     src = str(data) if isinstance(data, Path) else data
     return pikepdf.open(io.BytesIO(img2pdf.convert(src, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)))
+
+
+def _per_frame_layout(dpis: list[int | None]) -> Callable[..., tuple[float, ...]]:
+    """img2pdf asks its layout function once per frame, in order: frame k is laid out at dpis[k], so a
+    scan whose frames were taken at different resolutions keeps each page's real size."""
+    frames = iter(dpis)
+
+    def layout(width_px: int, height_px: int, native: tuple[float, float]) -> tuple[float, ...]:
+        d = next(frames, dpis[-1]) or dpis[0]
+        return img2pdf.get_fixed_dpi_layout_fun((d, d))(width_px, height_px, native)
+
+    return layout
 
 
 def _base_pdf(source: Path, media_type: str, plans: Sequence[PagePlan]) -> tuple[pikepdf.Pdf, bool]:
@@ -41,7 +55,7 @@ def _base_pdf(source: Path, media_type: str, plans: Sequence[PagePlan]) -> tuple
     if media_type == "application/pdf":
         return pikepdf.open(source), True
     try:
-        pdf = _image_pdf(source, plans[0].dpi)
+        pdf = _image_pdf(source, [plan.dpi for plan in plans])
         if len(pdf.pages) == len(plans):
             return pdf, True
         pdf.close()

@@ -63,6 +63,34 @@ def test_three_page_tiff_gives_three_pages_in_order(tmp_path, digitize, archive)
         assert len(pdf.pages) == 3
 
 
+def test_tiff_frames_scanned_at_different_dpi_keep_each_page_size(tmp_path, archive):
+    """Regression: every TIFF frame was laid out at the first frame's dpi, so a 150-dpi second page
+    came out of a 200-dpi first one at three quarters of A4."""
+    from PIL import TiffImagePlugin
+
+    from pipeline import document, intake
+    from pipeline.options import Options
+
+    path = tmp_path / "mixed.tif"
+    with TiffImagePlugin.AppendingTiffWriter(path, True) as tif:
+        for name, dpi in (("QUYẾT ĐỊNH", 200), ("CHỈ THỊ", 150)):
+            im = render_page(Document(type_name=name, body="Nội dung ngắn."), dpi=dpi)[0]
+            im.save(tif, "TIFF", dpi=(dpi, dpi), compression="tiff_lzw")
+            tif.newFrame()
+    options = Options(jobs=1, work_dir=tmp_path / "work", min_file_age_seconds=0, ocr_dpi=150, min_output_dpi=150)
+    item = intake.InputFile(path, None, path.name, path.stat().st_size, path.stat().st_mtime)
+    outcome = document.process(item, archive, options)
+    assert outcome.status == "archived"
+    with pikepdf.open(archive.root / keys.searchable(outcome.document_id)) as pdf:
+        sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in pdf.pages]
+        xobjects = pdf.pages[1].Resources.XObject
+        images = [xobjects[k] for k in xobjects if xobjects[k].Subtype == "/Image"]
+        filters = [str(im.get("/Filter")) for im in images]
+        assert len(filters) == 1 and filters[0] != "/DCTDecode", filters  # the frame itself, not a JPEG copy
+    for width, height in sizes:
+        assert width == pytest.approx(595, abs=3) and height == pytest.approx(842, abs=3)
+
+
 def test_page_rotated_90_degrees_comes_out_upright(tmp_path, page_decision, digitize, archive):
     image, truth = page_decision
     path = tmp_path / "rotated.pdf"
