@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,11 @@ class ScanSet:
 
 
 def scanned_set(folder: Path, pages: int, per_doc: int, *, dense: bool = True, dpi: int = 300,
-                distinct: int | None = None) -> ScanSet:
+                distinct: int | None = None, seal: bool = False) -> ScanSet:
     """`pages` A4 pages at `dpi` as image-only PDFs of `per_doc` pages each (JPEG q80, like a scanner).
 
-    `distinct` renders only that many different pages and repeats them (for the long memory runs).
+    `distinct` renders only that many different pages and repeats them (for the long memory runs);
+    `seal` stamps a red seal on every page (a colour scan: Tesseract then reads RGB).
     """
     folder.mkdir(parents=True, exist_ok=True)
     make = dense_document if dense else sparse_document
@@ -102,7 +103,8 @@ def scanned_set(folder: Path, pages: int, per_doc: int, *, dense: bool = True, d
         for i in range(start, min(pages, start + per_doc)):
             key = i % distinct if distinct else i
             if key not in cache:
-                cache[key] = render_page(make(key), dpi=dpi)
+                doc = make(key)
+                cache[key] = render_page(replace(doc, red_seal=True) if seal else doc, dpi=dpi)
                 if not distinct:
                     cache = {key: cache[key]}
             im, truth = cache[key]
