@@ -4,7 +4,7 @@ All three read the same image-only A4 300-dpi PDFs (or, for raw Tesseract, the J
 them) with the same parallelism and single-threaded Tesseract. Rounds are interleaved (raw, sohoa,
 ocrmypdf, raw, …) because the machine is shared; the best round of each is reported with the median.
 
-    .venv/bin/python bench/throughput.py [--pages 12] [--per-doc 4] [--repeat 2] [--no-ocrmypdf]
+    .venv/bin/python bench/throughput.py [--pages 12] [--per-doc 4] [--repeat 2] [--seal] [--no-ocrmypdf]
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sparse", action="store_true", help="short pages (per-page overhead) instead of dense ones")
+    ap.add_argument("--seal", action="store_true", help="a red seal on every page: colour scans")
     ap.add_argument("--no-ocrmypdf", action="store_true")
     ap.add_argument("--baseline", type=Path, help="another checkout to run as `sohoa (baseline)`, interleaved")
     args = ap.parse_args()
@@ -94,7 +95,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-") as t:
         tmp = Path(t)
-        scans = scanned_set(tmp / "in", args.pages, args.per_doc, dense=not args.sparse)
+        scans = scanned_set(tmp / "in", args.pages, args.per_doc, dense=not args.sparse, seal=args.seal)
         images = extract_jpegs(scans.pdfs, tmp / "jpeg")
         truths = [t for ts in scans.truths for t in ts]
         runs: dict[str, list[dict[str, float]]] = {"raw": [], "sohoa": [], "baseline": [], "ocrmypdf": []}
@@ -129,7 +130,8 @@ def main() -> None:
                          "median s": statistics.median(x["pipeline_seconds"] for x in runs[name]),
                          "pages/min": pps, "× bound": pps / raw_ppm, "CER": b["cer_text_txt"],
                          "out/in size": b["size_ratio"]})
-    notes = [f"{n} A4 300-dpi pages ({'sparse' if args.sparse else '~2,000 characters'} each), "
+    notes = [f"{n} A4 300-dpi pages ({'sparse' if args.sparse else '~2,000 characters'} each"
+             f"{', a red seal on each (colour)' if args.seal else ''}), "
              f"{len(scans.pdfs)} image-only PDFs, --jobs {args.jobs}, OMP_THREAD_LIMIT=1, best of {args.repeat} "
              "interleaved rounds. CER on sorted words vs the rendered text; sohoa's first CER is on the "
              "searchable PDF's text layer (as OCRmyPDF's), the pipeline row's on text.txt."]
