@@ -17,8 +17,8 @@ from PIL import Image, ImageOps
 from pipeline import preprocess, tesseract
 from pipeline.errors import CorruptFileError, SohoaError
 from pipeline.layout import parse_tsv
+from pipeline.locks import PDFIUM
 from pipeline.models import Line
-from pipeline.pdfium_lock import LOCK
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def load_image(job: PageJob) -> tuple[Image.Image, int]:
 def render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     """PDF page `number` as OCR reads it; extraction renders an unchanged page again with this rather
     than have every page written out as a lossless image it will mostly never look at."""
-    with LOCK:
+    with PDFIUM:
         pdf = pdfium.PdfDocument(path)
         try:
             im = pdf[number - 1].render(scale=dpi / 72, may_draw_forms=True).to_pil().copy()

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.layout import group_words
+from pipeline.locks import PDFIUM
 from pipeline.models import Line, Word
-from pipeline.pdfium_lock import LOCK
 from pipeline.text import nfc
 
 _VIET_LETTERS = set(
@@ -165,7 +165,7 @@ def pdfium_pages(path: Path, *, words: bool = False) -> list[PdfiumPage]:
     import pypdfium2.raw as raw
 
     out: list[PdfiumPage] = []
-    with LOCK:
+    with PDFIUM:
         pdf = pdfium.PdfDocument(path)
         try:
             for i in range(len(pdf)):

@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.archive import index, keys
 from pipeline.archive.base import Archive
 from pipeline.intake import MEDIA_TYPES
+from pipeline.locks import KeyedLocks
 from pipeline.models import Line, PageText, Word
 
 log = logging.getLogger(__name__)
@@ -117,13 +118,11 @@ def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, A
         return _merge_manifest(archive, dossier_id, entries)
 
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+_manifest_locks = KeyedLocks()
 
 
 def _manifest_lock(dossier_id: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(keys.component(dossier_id), threading.Lock())
+    return _manifest_locks(keys.component(dossier_id))
 
 
 def _merge_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:

@@ -19,8 +19,8 @@ from PIL import Image
 
 from pipeline import layout, tesseract
 from pipeline.errors import SohoaError
+from pipeline.locks import PDFIUM
 from pipeline.models import BBox, Line, PageText
-from pipeline.pdfium_lock import LOCK
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _render_pdf_zone(pdf: Path, number: int, box: BBox, dpi: int) -> tuple[Image
     import pypdfium2
 
     k = dpi / 72.0
-    with LOCK:
+    with PDFIUM:
         doc = pypdfium2.PdfDocument(str(pdf))
         try:
             doc.init_forms()  # before loading the page, or widgets are not drawn
