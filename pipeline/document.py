@@ -22,6 +22,7 @@ from pipeline import __version__, extract, intake, pages, searchable, tesseract,
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
 from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDirError
+from pipeline.locks import KeyedLocks
 from pipeline.models import PageText
 from pipeline.ocr import PageJob, PageOcr, load_image, ocr_page
 from pipeline.options import Options
@@ -56,6 +57,9 @@ def engine_info(options: Options) -> dict[str, Any]:
             "model_path": str(tessdata) if tessdata else None}
 
 
+_document_locks = KeyedLocks()
+
+
 def process(
     item: intake.InputFile,
     archive: Archive,
@@ -83,11 +87,12 @@ def process(
             return outcome
         media_type, sha = intake.identify(item, max_bytes=int(options.max_file_mb * 1e6))
         outcome.document_id = sha
-        if not force and store.has_record(archive, sha):
-            outcome.status = "skipped"
-            outcome.record = store.get_record(archive, sha)
-        else:
-            outcome.record = _digitize(item, media_type, sha, archive, options, executor, outcome, enter)
+        with _document_locks(sha):  # the same file in two dossiers of one run: digitized once
+            if not force and store.has_record(archive, sha):
+                outcome.status = "skipped"
+                outcome.record = store.get_record(archive, sha)
+            else:
+                outcome.record = _digitize(item, media_type, sha, archive, options, executor, outcome, enter)
         if item.dossier_id and outcome.record:
             store.add_to_manifest(archive, item.dossier_id, [_manifest_entry(item, outcome.record)])
     except Exception as e:

@@ -169,6 +169,39 @@ def test_same_file_twice_in_one_dossier_and_in_two_dossiers(tmp_path, archive, o
     assert [d["filename"] for d in manifest_b["documents"]] == ["one.png"]
 
 
+def test_same_file_in_two_dossiers_processed_side_by_side_is_digitized_once(tmp_path, archive, options, small_page,
+                                                                           monkeypatch):
+    """Regression (seen as a flaky `records verify` mismatch on S3): two task threads digitized the same
+    bytes from two dossiers at once; the later record listed the earlier one's searchable.pdf digest
+    over the other's bytes."""
+    import threading
+
+    inbox = tmp_path / "inbox"
+    for d in ("A", "B"):
+        (inbox / d).mkdir(parents=True)
+        small_page.save(inbox / d / "one.png", dpi=(100, 100))
+    real, calls = document._digitize, []
+
+    def slow_digitize(*args, **kwargs):
+        calls.append(threading.current_thread().name)
+        time.sleep(0.3)  # both threads are past their "already archived?" check without the lock
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(document, "_digitize", slow_digitize)
+    items = intake.scan_inbox(inbox)
+    outcomes: list[document.Outcome] = []
+    threads = [threading.Thread(target=lambda i=i: outcomes.append(document.process(i, archive, options)))
+               for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert sorted(o.status for o in outcomes) == ["archived", "skipped"]
+    assert {d["filename"] for d in archive.get_json(keys.manifest("B"))["documents"]} == {"one.png"}
+    assert {d["filename"] for d in archive.get_json(keys.manifest("A"))["documents"]} == {"one.png"}
+
+
 def test_file_still_being_written_is_left_for_the_next_run(tmp_path, archive, options, small_page):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
