@@ -29,21 +29,22 @@ def _srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def _image_pdf(data: bytes | Path, dpi: int | Sequence[int | None] | None) -> pikepdf.Pdf:
-    """The image (every frame of a TIFF) as PDF pages at `dpi`: one for all frames, or one per frame."""
-    dpis = [dpi] if dpi is None or isinstance(dpi, int) else list(dpi)
-    layout = _per_frame_layout(dpis) if any(dpis) else None
+def _image_pdf(data: bytes | Path, dpis: Sequence[int | None]) -> pikepdf.Pdf:
+    """The image (every frame of a TIFF) as PDF pages, frame k laid out at dpis[k] (unknown: the
+    image's own dpi when none is known, else the first known one)."""
+    known = [d for d in dpis if d]
+    layout = _per_frame_layout([d or known[0] for d in dpis]) if known else None
     src = str(data) if isinstance(data, Path) else data
     return pikepdf.open(io.BytesIO(img2pdf.convert(src, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)))
 
 
-def _per_frame_layout(dpis: list[int | None]) -> Callable[..., tuple[float, ...]]:
+def _per_frame_layout(dpis: list[int]) -> Callable[..., tuple[float, ...]]:
     """img2pdf asks its layout function once per frame, in order: frame k is laid out at dpis[k], so a
     scan whose frames were taken at different resolutions keeps each page's real size."""
     frames = iter(dpis)
 
     def layout(width_px: int, height_px: int, native: tuple[float, float]) -> tuple[float, ...]:
-        d = next(frames, dpis[-1]) or dpis[0]
+        d = next(frames, dpis[-1])
         return img2pdf.get_fixed_dpi_layout_fun((d, d))(width_px, height_px, native)
 
     return layout
@@ -87,7 +88,7 @@ def build(
         if result.replace_image or not has_images:
             image = result.pdf_image or result.image_path
             assert image is not None
-            with _image_pdf(image, result.dpi) as img_pdf:
+            with _image_pdf(image, [result.dpi]) as img_pdf:
                 pdf.pages[index] = img_pdf.pages[0]
         if result.textonly_pdf is None:
             continue
