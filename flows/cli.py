@@ -64,15 +64,23 @@ def digitize(
         tesseract.check_language(options.language, options.tessdata_dir)
     except SohoaError as e:
         fail(e)
-    from flows.digitize import digitize_inbox  # Prefect's import is slow: only when running
+    from flows import server
 
-    try:
-        # The flow ends Failed when inputs were quarantined; its data is still the report.
-        state = digitize_inbox(inbox, archive, options, force, RunSettings(move_processed=move_processed),
-                               return_state=True)
-        report = state.result(raise_on_failure=False)
-    except SohoaError as e:
-        fail(e)
+    # The temporary Prefect server and the page workers start first and boot on the second core while
+    # this process imports the flow (Prefect's import is slow: only when running).
+    with server.embedded() as ready:
+        from flows.digitize import digitize_inbox
+        from flows.runtime import page_pool
+
+        with page_pool(options.jobs):
+            ready()
+            try:
+                # The flow ends Failed when inputs were quarantined; its data is still the report.
+                state = digitize_inbox(inbox, archive, options, force, RunSettings(move_processed=move_processed),
+                                       return_state=True)
+                report = state.result(raise_on_failure=False)
+            except SohoaError as e:
+                fail(e)
     if isinstance(report, BaseException):
         fail(report)
     print_summary(report)

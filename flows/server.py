@@ -1,0 +1,153 @@
+"""The CLI's temporary Prefect server, started at its first step instead of at the flow's first API call.
+
+With no API configured, Prefect starts a temporary server (ephemeral mode) when the flow first talks
+to the API: after the CLI has imported the flow, and after importing Prefect's whole server package
+into the CLI process just to launch that subprocess (~2 s of CPU). Both then happen one after the
+other while the second core idles. Here the CLI launches the same server (Prefect's own app and
+command, with the ephemeral settings: UI off, the local database) before importing the flow, and
+points `PREFECT_API_URL` at it: the server boots on one core while the CLI imports on the other.
+
+Anything unexpected (a port taken at the last moment, a server that does not answer) falls back to
+Prefect's own ephemeral mode: this module only ever makes the start faster, never different.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+log = logging.getLogger("sohoa.server")
+
+PR_SET_PDEATHSIG = 1
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the CLI dies, even by SIGKILL (Prefect's own server is stopped
+    only at a clean exit and outlives a killed CLI)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class TemporaryServer:
+    """Prefect's API app under uvicorn on a loopback port, as `SubprocessASGIServer` runs it."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        # Prefect's package folder without importing Prefect (~0.7 s): the spawn is the first thing done.
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or spec.origin is None:
+            raise OSError("prefect is not installed")
+        app_dir = Path(spec.origin).resolve().parent.parent
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                 "PREFECT__SERVER_FINAL": "1"},
+            preexec_fn=_die_with_parent,  # spawned before any thread exists: safe here
+        )
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once /health answers; False when the process died or `timeout` passed."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    return False
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                        return True
+                time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start() -> TemporaryServer | None:
+    """Launch the server when Prefect would use ephemeral mode (no API URL configured), else None.
+
+    It is launched before Prefect's settings are read (reading them imports Prefect), and stopped at
+    once if they name an API after all (a profile or prefect.toml): it is still importing then, well
+    before it opens its database.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    try:
+        server = TemporaryServer()
+    except OSError as e:
+        log.info("temporary Prefect server not started early (%s): Prefect starts its own", e)
+        return None
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        server.stop()
+        return None
+    return server
+
+
+@contextlib.contextmanager
+def embedded() -> Iterator[Callable[[], None]]:
+    """Start the server now; the yielded `ready()` waits for it and points Prefect at it. Stopped on exit.
+
+    Call `ready()` after the slow imports, right before the flow: that is the overlap this buys.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+    server = start()
+    with contextlib.ExitStack() as stack:
+
+        def ready() -> None:
+            if server is None:
+                return
+            if server.wait_ready(float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())):
+                stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
+            else:
+                log.warning("temporary Prefect server did not answer; Prefect starts its own")
+                server.stop()
+
+        try:
+            yield ready
+        finally:
+            if server is not None:
+                _drain()
+                server.stop()
+
+
+def _drain() -> None:
+    """Send the run's queued logs and events before the server goes (else Prefect reports, at exit,
+    that it could not reach it), as Prefect's own test harness does before stopping its server."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=5)
+        except Exception as e:  # a failed flush costs log lines in the UI, never the run
+            log.info("could not flush %s: %s", worker.__name__, e)
