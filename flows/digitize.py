@@ -8,6 +8,7 @@ take disjoint batches; inputs leave the inbox only once their record is verified
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import time
@@ -58,6 +59,9 @@ def _inbox(uri: str, work_dir: Path | None = None) -> inbox_ops.Inbox:
     return inbox_ops.open_inbox(uri, _archive, work_dir)
 
 
+TESSERACT_TAG = "tesseract"
+
+
 def document_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     """Content sha256 + pipeline version + output options + archive: a restarted run skips finished documents.
 
@@ -106,7 +110,7 @@ def stage_inputs(inbox: str, items: list[intake.InputFile], options: Options) ->
 
 
 @task(name="digitize-document", cache_key_fn=document_cache_key, cache_expiration=timedelta(days=2),
-      persist_result=True, tags=["tesseract"], task_run_name="digitize {item.label}", retries=2,
+      persist_result=True, task_run_name="digitize {item.label}", retries=2,
       retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)
 def digitize_document(item: intake.InputFile, archive: str, options: Options, force: bool = False) -> Outcome:
     """One document; raises only for run-level trouble (archive, engine), which Prefect retries."""
@@ -119,18 +123,38 @@ def digitize_document(item: intake.InputFile, archive: str, options: Options, fo
     return outcome
 
 
-def _digitize_task(item: intake.InputFile, archive: str) -> Any:
+def document_tags() -> set[str]:
+    """{"tesseract"} when the API has a concurrency limit on that tag (docs/operations.md), else none.
+
+    A tagged task asks the API for a slot of its tags' limits as it starts, whether a limit exists or
+    not. On a SQLite server (the embedded one) document tasks starting together lock the database:
+    the server answers 503 and the client asks again ~2 s later, measured at every wave of starts.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.read_concurrency_limit_by_tag(TESSERACT_TAG)
+    except ObjectNotFound:
+        return set()
+    except Exception:  # cannot tell: keep the tag, a limit may exist
+        return {TESSERACT_TAG}
+    return {TESSERACT_TAG}
+
+
+def _digitize_task(item: intake.InputFile, archive: str, tags: set[str]) -> Any:
     """The document task, told to refresh its cache when the archive holds no record of the input.
 
     A cached "archived" outcome must never stand in for a record that is not there (an archive
     emptied or restored since, a record deleted to have it redone): the task runs and re-caches.
     """
-    try:
-        if records.has_record(_archive(archive), intake.content_sha256(item.path)):
-            return digitize_document
-    except Exception:  # unreadable input, archive trouble: running is always right (the task retries)
-        pass
-    return digitize_document.with_options(refresh_cache=True)
+    refresh = True
+    with contextlib.suppress(Exception):  # unreadable input, archive trouble: running is right (it retries)
+        refresh = not records.has_record(_archive(archive), intake.content_sha256(item.path))
+    if refresh:
+        return digitize_document.with_options(refresh_cache=True, tags=tags)
+    return digitize_document.with_options(tags=tags) if tags else digitize_document
 
 
 def owner_run_alive(claim: claims.Claim) -> bool:
@@ -199,7 +223,8 @@ def digitize_items(items: list[intake.InputFile], archive: str, options: Options
     outcomes: list[Outcome] = []
     renewed: dict[str, float] = {}
     with page_pool(options.jobs):
-        futures = {_digitize_task(item, archive).submit(item, archive, options, force): item for item in items}
+        tags = document_tags()
+        futures = {_digitize_task(item, archive, tags).submit(item, archive, options, force): item for item in items}
         for future in as_completed(list(futures)):
             item = futures[future]
             try:

@@ -164,6 +164,23 @@ def test_claims_are_exclusive_and_expire(tmp_path: Path) -> None:
     assert claims.read_claim(archive, "x").owner == "b"
 
 
+def test_document_tasks_carry_the_tesseract_tag_only_when_a_limit_exists() -> None:
+    """Regression: every tagged task start asked the API for a slot of a limit that did not exist; on
+    SQLite, starts together locked the database and each waited ~2 s for the client's retry."""
+    from prefect.client.orchestration import get_client
+
+    from flows.digitize import document_tags
+
+    assert document_tags() == set()
+    with get_client(sync_client=True) as client:
+        client.create_concurrency_limit(tag="tesseract", concurrency_limit=4)
+        try:
+            assert document_tags() == {"tesseract"}
+        finally:
+            client.delete_concurrency_limit_by_tag(tag="tesseract")
+    assert document_tags() == set()
+
+
 def _fake_process(calls: Counter, gate: threading.Event):
     lock = threading.Lock()
 
