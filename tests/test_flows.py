@@ -164,6 +164,14 @@ def test_claims_are_exclusive_and_expire(tmp_path: Path) -> None:
     assert claims.read_claim(archive, "x").owner == "b"
 
 
+def test_local_claims_are_exclusive_without_a_settle_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local folder has a real lock (flock): claims are race-free at once, no 1 s settle per run."""
+    monkeypatch.setattr(claims.time, "sleep", lambda s: pytest.fail(f"claims waited {s} s to settle"))
+    results = _claim_race(LocalArchive(tmp_path / "a"), dossiers=20, runs=4, settle_seconds=5)
+    taken = sorted(d for ds in results.values() for d in ds)
+    assert taken == sorted(f"d{i}" for i in range(20)), results  # every dossier, each exactly once
+
+
 def test_document_tasks_carry_the_tesseract_tag_only_when_a_limit_exists() -> None:
     """Regression: every tagged task start asked the API for a slot of a limit that did not exist; on
     SQLite, starts together locked the database and each waited ~2 s for the client's retry."""

@@ -7,6 +7,7 @@ carries its SHA-256 in its metadata so `verify` can re-hash it.
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -86,6 +87,12 @@ class Archive(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Hold the store-wide lock `name` against every other process, where the store has one;
+        yields whether it does. Object stores have none: callers bound their races another way."""
+        yield False
 
 
 def sha256_file(path: Path) -> str:

@@ -6,7 +6,9 @@ stale: its claimant was on this host and that process is gone (a killed run), or
 check says the owner is finished (flows ask Prefect for the owner run's state). It writes its claim,
 waits `settle_seconds`, then re-reads: it owns the dossier only if the object still carries its nonce.
 
-The archive has no compare-and-swap, so this is a lease with a bounded race window, not a lock:
+A local archive folder has a real lock (`Archive.exclusive`, an flock): claims are read and written
+under it and nothing needs to settle. An object store has no compare-and-swap, so there this is a
+lease with a bounded race window, not a lock:
 two runs could both believe they own a dossier only if one of them took longer than `settle_seconds`
 between reading "free" and writing its claim (a stalled process or a very slow store). Writes are
 last-writer-wins and atomic per object, so whoever wrote last is the one that both runs read back.
@@ -29,6 +31,8 @@ from typing import Any
 from pipeline.archive import keys
 from pipeline.archive.base import Archive
 from pipeline.workdir import pid_alive
+
+LOCK = "claims"  # the store-wide lock claims are taken under, where the store has one (a local folder)
 
 
 def claim_key(dossier_id: str) -> str:
@@ -98,31 +102,36 @@ def try_claim(archive: Archive, dossier_id: str, owner: str, *, lease_seconds: f
 
 def renew(archive: Archive, claim: Claim, *, lease_seconds: float = 7200) -> Claim | None:
     """Extend our lease; None (and nothing written) when someone else took the dossier meanwhile."""
-    back = read_claim(archive, claim.dossier_id)
-    if back is None or back.nonce != claim.nonce:
-        return None
-    return _write(archive, claim.dossier_id, claim.owner, claim.nonce, lease_seconds)
+    with archive.exclusive(LOCK):
+        back = read_claim(archive, claim.dossier_id)
+        if back is None or back.nonce != claim.nonce:
+            return None
+        return _write(archive, claim.dossier_id, claim.owner, claim.nonce, lease_seconds)
 
 
 def release(archive: Archive, claim: Claim) -> None:
     """Drop our claim (only if it is still ours)."""
-    back = read_claim(archive, claim.dossier_id)
-    if back is not None and back.nonce == claim.nonce:
-        archive.delete(claim_key(claim.dossier_id))
+    with archive.exclusive(LOCK):
+        back = read_claim(archive, claim.dossier_id)
+        if back is not None and back.nonce == claim.nonce:
+            archive.delete(claim_key(claim.dossier_id))
 
 
 def claim_many(archive: Archive, dossier_ids: list[str], owner: str, *, limit: int = 0,
                lease_seconds: float = 7200, settle_seconds: float = 1.0, alive: Alive | None = None) -> list[Claim]:
     """Claim up to `limit` (0: all) free dossiers at once: one settle wait for the whole batch."""
     written: list[Claim] = []
-    for dossier_id in dossier_ids:
-        if limit and len(written) >= limit:
-            break
-        current = read_claim(archive, dossier_id)
-        if not is_free(current, owner, alive):
-            continue
-        nonce = current.nonce if current is not None and current.owner == owner else secrets.token_hex(8)
-        written.append(_write(archive, dossier_id, owner, nonce, lease_seconds))
+    with archive.exclusive(LOCK) as exclusive:
+        for dossier_id in dossier_ids:
+            if limit and len(written) >= limit:
+                break
+            current = read_claim(archive, dossier_id)
+            if not is_free(current, owner, alive):
+                continue
+            nonce = current.nonce if current is not None and current.owner == owner else secrets.token_hex(8)
+            written.append(_write(archive, dossier_id, owner, nonce, lease_seconds))
+    if exclusive:  # nobody could read "free" and write between our read and our write: nothing to settle
+        return written
     if written and settle_seconds > 0:
         time.sleep(settle_seconds)
     mine = []

@@ -8,6 +8,7 @@ temporary file in the target folder, is fsynced, then renamed: readers never see
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -154,6 +155,28 @@ class LocalArchive(Archive):
 
     def presigned_url(self, key: str, expires_seconds: int = 3600) -> str:
         return self._path(key).as_uri()
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """An flock on `.sohoa-meta/.locks/NAME`: every process using this folder waits its turn (locally,
+        and over NFSv4, which maps flock to its own locks). Yields False where flock is refused."""
+        path = self.root / META_DIR / ".locks" / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = path.open("a+b")
+        except OSError:
+            yield False
+            return
+        with f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _copy(src: Path, f: BinaryIO, digest: hashlib._Hash) -> None:
