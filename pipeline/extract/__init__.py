@@ -27,6 +27,13 @@ class Extraction:
     review: Review = field(default_factory=Review)
 
 
+def preload() -> None:
+    """Load what extraction otherwise loads at its first handwritten blank (the digit models, ~1 s)."""
+    from pipeline.extract import digitmodels
+
+    digitmodels.preload()
+
+
 def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | None = None,
             timeout: float = 60, zone_ocr: bool = True, signatures: Sequence[Signature] = ()) -> Extraction:
     """Read the header fields of one document from all its pages; the PDF's digital `signatures`

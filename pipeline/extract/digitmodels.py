@@ -153,6 +153,17 @@ def cached(name: str, train: Callable[[], object]) -> object:
     return model
 
 
+def preload() -> None:
+    """Load the cached models now (importing scikit-learn is most of it, ~0.8 s), for a caller with a core
+    idle now and busy later; a model not cached yet is left to be trained at its first use, as before."""
+    folder = cache_dir()
+    if not available() or folder is None:
+        return
+    for name, load in (("uci", _uci_model), ("fonts", _font_model)):
+        if (folder / _cache_key(name)).exists():
+            load()
+
+
 @functools.cache
 def _uci_model() -> object:
     return cached("uci", _train_uci)
