@@ -174,3 +174,20 @@ def test_day_digits_touching_or_wide_are_two() -> None:
     wide[20:24, 60:122] = True  # … with a long top flag: wider than tall
     assert len(digits.segment(wide, 20, 140, 25, 65)) == 3
     assert len(digits.segment(wide, 20, 140, 25, 65, expect=2)) == 2
+
+
+def test_preload_loads_cached_models_and_trains_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI preloads while its server boots: cached models are loaded, a missing one is left to its
+    first use (training there would cost seconds for a run that may read no handwriting)."""
+    from pipeline import extract
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for model in (digitmodels._uci_model, digitmodels._font_model):
+        model.cache_clear()
+    extract.preload()
+    assert digitmodels._uci_model.cache_info().currsize == 0, "nothing cached yet: nothing trained"
+    digitmodels.classify([np.ones((20, 10), dtype=bool)], "uci")  # trains and caches the UCI model
+    digitmodels._uci_model.cache_clear()
+    extract.preload()
+    assert digitmodels._uci_model.cache_info().currsize == 1
+    assert digitmodels._font_model.cache_info().currsize == 0
