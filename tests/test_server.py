@@ -96,3 +96,38 @@ def test_early_server_is_stopped_when_the_settings_name_an_api(monkeypatch: pyte
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
         assert server.start() is None
     assert len(started) == 1 and started[0].process.poll() is not None
+
+
+FALLBACK = """
+import socket, sys
+from flows import server
+
+busy = socket.socket()
+busy.bind(("127.0.0.1", 0))
+busy.listen()
+server._free_port = lambda: busy.getsockname()[1]  # uvicorn cannot bind: the early server dies
+
+from prefect import flow
+
+@flow
+def answer() -> int:
+    return 42
+
+with server.embedded() as ready:
+    ready()
+    from prefect.settings import PREFECT_API_URL
+    print("api url:", PREFECT_API_URL.value())
+    print("flow:", answer())
+"""
+
+
+def test_an_early_server_that_cannot_start_falls_back_to_prefects_own(tmp_path: Path) -> None:
+    """The module's promise: it only makes the start faster, never different. Run in a process of its
+    own so no test harness's API URL can make the fallback path look taken."""
+    env = {**_env(), "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    res = subprocess.run([sys.executable, "-c", FALLBACK], capture_output=True, text=True, timeout=180,
+                         cwd=ROOT, env=env)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "temporary Prefect server did not answer" in out
+    assert "api url: None" in out and "flow: 42" in out, out
