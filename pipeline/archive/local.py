@@ -158,8 +158,8 @@ class LocalArchive(Archive):
 
     @contextlib.contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
-        """An flock on `.sohoa-meta/.locks/NAME`: every process using this folder waits its turn (locally,
-        and over NFSv4, which maps flock to its own locks). Yields False where flock is refused."""
+        """An flock on `.sohoa-meta/.locks/NAME`: every process using this folder on this machine waits its
+        turn (on NFS, Linux maps flock to byte-range locks: untested here). Yields False where refused."""
         path = self.root / META_DIR / ".locks" / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
