@@ -37,11 +37,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+try:  # looked up here, in the parent: the forked child only calls it (no dlopen between fork and exec)
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+
 def _die_with_parent() -> None:
     """Linux: SIGTERM the server when the CLI dies, even by SIGKILL (Prefect's own server is stopped
     only at a clean exit and outlives a killed CLI)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class TemporaryServer:
@@ -61,7 +67,7 @@ class TemporaryServer:
              "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                  "PREFECT__SERVER_FINAL": "1"},
-            preexec_fn=_die_with_parent,  # spawned before any thread exists: safe here
+            preexec_fn=_die_with_parent,  # the CLI spawns it before starting any thread
         )
 
     def wait_ready(self, timeout: float) -> bool:
