@@ -121,6 +121,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "sohoa" / "digitmodels"
 
 
+@functools.cache  # constant in a process; `preload` and `cached` both ask (a font-folder walk each)
 def _cache_key(name: str) -> str:
     import sklearn
 
