@@ -69,8 +69,8 @@ def digitize(
         fail(e)
     from flows import server
 
-    # The temporary Prefect server and the page workers start first and boot on the second core while
-    # this process imports the flow (Prefect's import is slow: only when running).
+    # The temporary Prefect server starts first and boots on the second core while this process imports
+    # the flow (Prefect's import is slow: only when running); the page workers start while it boots.
     with server.embedded() as ready:
         from flows.digitize import digitize_inbox
         from flows.runtime import page_pool

@@ -8,7 +8,8 @@ command, with the ephemeral settings: UI off, the local database) before importi
 points `PREFECT_API_URL` at it: the server boots on one core while the CLI imports on the other.
 
 Anything unexpected (a port taken at the last moment, a server that does not answer) falls back to
-Prefect's own ephemeral mode: this module only ever makes the start faster, never different.
+Prefect's own ephemeral mode. The one difference from Prefect's own: no flow-run heartbeats, which let
+a server notice a crashed run, and this server goes with the run.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ except (OSError, AttributeError):  # not Linux
 
 
 def _die_with_parent() -> None:
-    """Linux: SIGTERM the server when the CLI dies, even by SIGKILL (Prefect's own server is stopped
-    only at a clean exit and outlives a killed CLI)."""
+    """Linux: SIGTERM the server when the CLI dies, even by SIGKILL (Prefect stops its own from an
+    atexit handler, which a SIGKILL never runs)."""
     if _prctl is not None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
