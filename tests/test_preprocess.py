@@ -57,6 +57,10 @@ def test_unchanged_pdf_page_is_not_written_out_and_zones_see_what_ocr_saw(tmp_pa
     assert not list(tmp_path.glob("*.png"))
     text = PageText(1, got.width, got.height, "ocr", got.lines, None, got.dpi, pdf_path=pdf)
     seen = render_pdf_page(pdf, 1, 150).convert("RGB")
-    assert zones.page_image(text).tobytes() == seen.tobytes()
-    crop, k = zones.crop_zone(text, (0.0, 0.0, 200.0, 100.0))
-    assert k == 150 / 72 and crop.size == (416, 208)
+    for box in ((0.0, 0.0, 200.0, 100.0), (37.3, 41.9, 330.2, 211.7), (100.0, 700.0, got.width, got.height)):
+        crop, k = zones.crop_zone(text, box)
+        px = tuple(int(v * k) for v in (box[0], box[1], min(box[2], got.width), min(box[3], got.height)))
+        assert k == 150 / 72 and crop.size == (px[2] - px[0], px[3] - px[1])
+        assert crop.tobytes() == seen.crop(px).tobytes(), box
+    zones.release([text])
+    assert not zones._OPEN_PAGES._open  # the document's pages are closed, not left to the cache

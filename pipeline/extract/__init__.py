@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.extract import fields
+from pipeline.extract import fields, zones
 from pipeline.models import PageText
 from pipeline.signatures import Signature
 from schemas.record import Evidence, Metadata, Review
@@ -38,8 +38,11 @@ def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | No
             timeout: float = 60, zone_ocr: bool = True, signatures: Sequence[Signature] = ()) -> Extraction:
     """Read the header fields of one document from all its pages; the PDF's digital `signatures`
     (document order) only cross-check the issue date."""
-    found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr,
-                            signatures=signatures)
+    try:
+        found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr,
+                                signatures=signatures)
+    finally:
+        zones.release(pages)
     values: dict[str, object] = {}
     evidence: dict[str, Evidence] = {}
     review = Review()
