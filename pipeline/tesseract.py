@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,11 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "'\\''") + "'"
 
 
+# Tesseract processes one process runs at once. Extraction re-reads zones side by side (fields of a
+# document, documents of a run), and each process holds 35-55 MB: enough at once to fill both cores.
+_SLOTS = threading.BoundedSemaphore(2)
+
+
 def run(
     image: Path,
     out_base: Path,
@@ -118,8 +124,9 @@ def run(
         extra["textonly_pdf"] = "1"
     exts = " ".join(o for o in outputs if o != "tsv")
     try:
-        _pt.run_tesseract(str(image), str(out_base), exts, language,
-                          config=_config(language, tessdata, psm, dpi, extra), timeout=timeout)
+        with _SLOTS:
+            _pt.run_tesseract(str(image), str(out_base), exts, language,
+                              config=_config(language, tessdata, psm, dpi, extra), timeout=timeout)
     except pytesseract.TesseractNotFoundError as e:
         raise TesseractNotFoundError(_pt.tesseract_cmd) from e
     except pytesseract.TesseractError as e:

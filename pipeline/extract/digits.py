@@ -18,6 +18,7 @@ import logging
 import re
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,12 +209,15 @@ def tesseract_passes(images: list[Image.Image], psms: tuple[int, ...], *, langua
                      tessdata: Path | None = None, timeout: float = 30) -> dict[int, list[str]]:
     """Per psm, the digit string of each image (whitelist 0–9), one Tesseract process per psm."""
     lang = _digit_lang(tessdata, language)
-    out: dict[int, list[str]] = {}
-    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp:
-        for psm in psms:
-            got = _batch(images, psm, Path(tmp), lang, tessdata, timeout) if len(images) > 1 else None
-            out[psm] = got if got is not None else _single(images, psm, Path(tmp), lang, tessdata, timeout)
-    return out
+
+    def one(psm: int, tmp: Path) -> list[str]:
+        got = _batch(images, psm, tmp, lang, tessdata, timeout) if len(images) > 1 else None
+        return got if got is not None else _single(images, psm, tmp, lang, tessdata, timeout)
+
+    # one process per psm, side by side (files are named by psm): short runs, mostly model loading
+    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp, ThreadPoolExecutor(len(psms)) as pool:
+        futures = {psm: pool.submit(one, psm, Path(tmp)) for psm in psms}
+        return {psm: f.result() for psm, f in futures.items()}
 
 
 def tesseract_reads(images: list[Image.Image], *, language: str = "vie", tessdata: Path | None = None,
@@ -272,10 +276,12 @@ def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float
     line_h = max(8.0, bottom - top)
     raw = img.convert("L").crop((int(x0), int(max(0, top - line_h)), int(x1), int(min(img.height, bottom + line_h))))
     raw = raw.point(lambda v: 0 if v < 150 else 255)
-    tess = tesseract_reads([_compose(parts, 56), raw], language=language, tessdata=tessdata,
-                           timeout=timeout)
-    reads["tesseract"] = _majority(tess, 3)
-    reads["tesseract_digits"] = per_digit_reads(parts, language=language, tessdata=tessdata, timeout=timeout)
+    with ThreadPoolExecutor(1) as beside:  # Tesseract's two kinds of read at once
+        each = beside.submit(per_digit_reads, parts, language=language, tessdata=tessdata, timeout=timeout)
+        tess = tesseract_reads([_compose(parts, 56), raw], language=language, tessdata=tessdata,
+                               timeout=timeout)
+        reads["tesseract"] = _majority(tess, 3)
+        reads["tesseract_digits"] = each.result()
     counted = Counter(v for v in reads.values() if v)
     if not counted:
         return DigitRead(None, reads=reads, reason="no read of the handwriting")

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,12 +57,21 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     if first is None:
         return out
     h = hdr.locate(first)
-    _agency(h, out)
-    _number(h, out, zone, kw)
-    _place_date(h, out, zone, kw, signing.first_signing_day(signatures))
-    _type(h, out)
-    _summary(h, out, zone, kw, pages)
-    _signer(pages, h, out, zone, kw)
+    # Summary and signer are read beside number and date: all mostly wait on zone re-reads (Tesseract
+    # processes), and the last document of a run has a core to itself for them. Each writes its own fields.
+    summary_out: dict[str, Field] = {}
+    signer_out: dict[str, Field] = {}
+    with ThreadPoolExecutor(2, thread_name_prefix="sohoa-fields") as beside:
+        summary_done = beside.submit(_summary, h, summary_out, zone, kw, pages)
+        signer_done = beside.submit(_signer, pages, h, signer_out, zone, kw)
+        _agency(h, out)
+        _number(h, out, zone, kw)
+        _place_date(h, out, zone, kw, signing.first_signing_day(signatures))
+        _type(h, out)
+        summary_done.result()
+        signer_done.result()
+    out.update(summary_out)
+    out.update(signer_out)
     _identifiers(pages, out)
     _cross_checks(pages, out)
     _number_symbol(out)

@@ -13,6 +13,7 @@ import difflib
 import re
 import statistics
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,12 +162,14 @@ def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: 
         return SummaryRead(" ".join(t for ln in base for t in ln), page.method != "ocr", [])
     box = union_bbox(s.bbox for s in segs)
     pad = (box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4)
-    alts = []
-    for scale, psm in ((1.5, 6), (2.0, 4)):
-        lines = zone_ocr(page, pad, psm=psm, red=True, blue=True, scale=scale, language=language,
-                         tessdata=tessdata, timeout=timeout)
-        if lines:
-            alts.append(_alt_lines(segs, lines))
+
+    def reread(scale: float, psm: int) -> list[Line] | None:
+        return zone_ocr(page, pad, psm=psm, red=True, blue=True, scale=scale, language=language,
+                        tessdata=tessdata, timeout=timeout)
+
+    with ThreadPoolExecutor(2) as pool:  # two Tesseract processes at once
+        rereads = list(pool.map(reread, (1.5, 2.0), (6, 4)))
+    alts = [_alt_lines(segs, lines) for lines in rereads if lines]
     vocab = document_vocabulary(pages, box, page.number)
     got = combine(base, alts, vocab)
     got.text = parsers.clean(got.text)
