@@ -64,3 +64,25 @@ def test_unchanged_pdf_page_is_not_written_out_and_zones_see_what_ocr_saw(tmp_pa
         assert crop.tobytes() == seen.crop(px).tobytes(), box
     zones.release([text])
     assert not zones._OPEN_PAGES._open  # the document's pages are closed, not left to the cache
+
+
+def test_zone_crops_of_more_pages_than_kept_open_stay_exact_and_the_oldest_is_closed(tmp_path):
+    from pipeline.extract import zones
+    from pipeline.models import PageText
+    from pipeline.ocr import render_pdf_page
+    from pipeline.synth import save_pdf
+
+    pages = []
+    for i in range(zones._OPEN_PAGES.size + 1):  # one more document page than the cache holds
+        im = Image.new("RGB", (300, 200), "white")
+        ImageDraw.Draw(im).rectangle((20 + 30 * i, 40, 80 + 30 * i, 90), fill=(200, 30, 30))
+        pdf = save_pdf([im], tmp_path / f"scan{i}.pdf", dpi=100)
+        pages.append((PageText(1, 216.0, 144.0, "ocr", dpi=100, pdf_path=pdf), render_pdf_page(pdf, 1, 100)))
+    for _ in range(2):  # the second round reopens what was evicted
+        for text, seen in pages:
+            crop, k = zones.crop_zone(text, (10.0, 20.0, 150.0, 100.0))
+            px = tuple(int(v * k) for v in (10.0, 20.0, 150.0, 100.0))
+            assert crop.tobytes() == seen.convert("RGB").crop(px).tobytes()
+    assert len(zones._OPEN_PAGES._open) == zones._OPEN_PAGES.size
+    zones.release([text for text, _ in pages])
+    assert not zones._OPEN_PAGES._open

@@ -178,8 +178,9 @@ class _OpenPages:
                 self._close(key)
 
 
-# documents are extracted side by side in a run's threads: room for the first and last page of a few
-_OPEN_PAGES = _OpenPages(size=6)
+# Room for the first and last page of two documents extracted at once (each holds its decoded image,
+# ~26 MB for an A4 colour page at 300 dpi); a third document's pages evict the oldest, which is reopened.
+_OPEN_PAGES = _OpenPages(size=4)
 
 
 def release(pages: list[PageText]) -> None:
