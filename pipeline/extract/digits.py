@@ -215,7 +215,7 @@ def tesseract_passes(images: list[Image.Image], psms: tuple[int, ...], *, langua
         return got if got is not None else _single(images, psm, tmp, lang, tessdata, timeout)
 
     # one process per psm, side by side (files are named by psm): short runs, mostly model loading
-    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp, ThreadPoolExecutor(len(psms)) as pool:
+    with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp, ThreadPoolExecutor(max(1, len(psms))) as pool:
         futures = {psm: pool.submit(one, psm, Path(tmp)) for psm in psms}
         return {psm: f.result() for psm, f in futures.items()}
 

@@ -147,7 +147,7 @@ class _OpenPages:
                 # pypdfium2 takes the crop in points and rounds it up to pixels: aim half a pixel short
                 crop = ((x0 - 0.5) / k, (height - y1 - 0.5) / k, (width - x1 - 0.5) / k, (y0 - 0.5) / k)
                 return page.render(scale=k, crop=crop, may_draw_forms=True).to_pil().convert("RGB")
-            except (pdfium.PdfiumError, IndexError, ValueError) as e:  # a zone is only extra evidence
+            except (pdfium.PdfiumError, OSError, IndexError, ValueError) as e:  # a zone is only extra evidence
                 log.info("page %d could not be rendered again: %s", number, e)
                 return None
 
