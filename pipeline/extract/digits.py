@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline import tesseract
+from pipeline import beside, tesseract
 from pipeline.errors import SohoaError
 from pipeline.extract import digitmodels
 
@@ -216,7 +216,7 @@ def tesseract_passes(images: list[Image.Image], psms: tuple[int, ...], *, langua
 
     # one process per psm, side by side (files are named by psm): short runs, mostly model loading
     with tempfile.TemporaryDirectory(prefix="sohoa-digits-") as tmp, ThreadPoolExecutor(max(1, len(psms))) as pool:
-        futures = {psm: pool.submit(one, psm, Path(tmp)) for psm in psms}
+        futures = {psm: beside.submit(pool, one, psm, Path(tmp)) for psm in psms}
         return {psm: f.result() for psm, f in futures.items()}
 
 
@@ -276,8 +276,8 @@ def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float
     line_h = max(8.0, bottom - top)
     raw = img.convert("L").crop((int(x0), int(max(0, top - line_h)), int(x1), int(min(img.height, bottom + line_h))))
     raw = raw.point(lambda v: 0 if v < 150 else 255)
-    with ThreadPoolExecutor(1) as beside:  # Tesseract's two kinds of read at once
-        each = beside.submit(per_digit_reads, parts, language=language, tessdata=tessdata, timeout=timeout)
+    with ThreadPoolExecutor(1) as pool:  # Tesseract's two kinds of read at once
+        each = beside.submit(pool, per_digit_reads, parts, language=language, tessdata=tessdata, timeout=timeout)
         tess = tesseract_reads([_compose(parts, 56), raw], language=language, tessdata=tessdata,
                                timeout=timeout)
         reads["tesseract"] = _majority(tess, 3)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import beside
 from pipeline.extract import header as hdr
 from pipeline.extract import parsers, signer, signing, summary, vocab, written
 from pipeline.extract.zones import Segment, is_blank, occluded, zone_ocr
@@ -61,9 +62,9 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     # processes), and the last document of a run has a core to itself for them. Each writes its own fields.
     summary_out: dict[str, Field] = {}
     signer_out: dict[str, Field] = {}
-    with ThreadPoolExecutor(2, thread_name_prefix="sohoa-fields") as beside:
-        summary_done = beside.submit(_summary, h, summary_out, zone, kw, pages)
-        signer_done = beside.submit(_signer, pages, h, signer_out, zone, kw)
+    with ThreadPoolExecutor(2, thread_name_prefix="sohoa-fields") as pool:
+        summary_done = beside.submit(pool, _summary, h, summary_out, zone, kw, pages)
+        signer_done = beside.submit(pool, _signer, pages, h, signer_out, zone, kw)
         _agency(h, out)
         _number(h, out, zone, kw)
         _place_date(h, out, zone, kw, signing.first_signing_day(signatures))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from pipeline import beside
 from pipeline.extract import parsers, syllables
 from pipeline.extract.zones import Segment, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
@@ -168,7 +169,7 @@ def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: 
                         tessdata=tessdata, timeout=timeout)
 
     with ThreadPoolExecutor(2) as pool:  # two Tesseract processes at once
-        rereads = list(pool.map(reread, (1.5, 2.0), (6, 4)))
+        rereads = [f.result() for f in [beside.submit(pool, reread, 1.5, 6), beside.submit(pool, reread, 2.0, 4)]]
     alts = [_alt_lines(segs, lines) for lines in rereads if lines]
     vocab = document_vocabulary(pages, box, page.number)
     got = combine(base, alts, vocab)
