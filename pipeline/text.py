@@ -8,14 +8,15 @@ import unicodedata
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 
-# Old-style tone placement (hoà, UỶ) → new style (hòa, ỦY), only at a syllable's end.
+# Old-style tone placement (hoà, UỶ) → new style (hòa, ỦY), only at a syllable's end. After 'q' the 'u'
+# belongs to the consonant and the mark already sits on the vowel ('quý', 'quỹ' are both spellings' form).
 _OLD_TONES = {
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
     "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
     "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }
 _OLD_TONE_RE = re.compile(
-    "(" + "|".join(sorted(_OLD_TONES, key=len)) + ")(?=\\W|$)", re.IGNORECASE)
+    "(?<![qQ])(" + "|".join(sorted(_OLD_TONES, key=len)) + ")(?=\\W|$)", re.IGNORECASE)
 
 
 def nfc(s: str) -> str:

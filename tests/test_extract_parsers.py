@@ -75,6 +75,14 @@ def test_person_name_surname_snap():
     assert parsers.parse_person_name("- Lưu: VT, NC") is None
 
 
+def test_new_tone_placement_leaves_qu_alone():
+    """Regression: 'Quý' came out as 'Qúy' (the 'u' of 'qu' is part of the consonant)."""
+    from pipeline.text import new_tone_placement
+
+    assert new_tone_placement("Lê Văn Quý, quỹ đất, QUÝ") == "Lê Văn Quý, quỹ đất, QUÝ"
+    assert new_tone_placement("UỶ BAN, hoà, Thuỷ") == "ỦY BAN, hòa, Thủy"
+
+
 def test_cccd_structure():
     today = dt.date(2025, 6, 1)
     assert parsers.valid_cccd("092085001234", today=today)  # Cần Thơ, male, 1985
