@@ -176,13 +176,8 @@ def ocr_page(job: PageJob) -> PageOcr:
 
 def _recognize(im: Image.Image, ocr_input: Path, base: Path, dpi: int,
                job: PageJob) -> tuple[tesseract.Output, list[Line]]:
-    """The one OCR pass: text, word boxes and the invisible PDF layer.
-
-    Tesseract gets the page in colour when it has any: its own thresholding of an RGB page separates
-    red seals and blue signatures from black text better than a luma conversion does (measured on
-    real scans: issuing bodies under seals read right).
-    """
-    im.save(ocr_input, compression="raw")
+    """The one OCR pass: text, word boxes and the invisible PDF layer (of a gray page, seals faded)."""
+    preprocess.for_tesseract(im, dpi).save(ocr_input, compression="raw")
     out = tesseract.run(ocr_input, base, language=job.language, tessdata=job.tessdata, dpi=dpi,
                         outputs=("tsv", "pdf"), timeout=job.timeout)
     return out, parse_tsv(out.tsv, dpi) if out.tsv else []

@@ -1,4 +1,4 @@
-"""Page images handed to Tesseract: colour kept where there is some, gray where there is none."""
+"""Page images handed to Tesseract: gray, colourless pages as they are, red seals faded."""
 
 from __future__ import annotations
 
@@ -86,3 +86,46 @@ def test_zone_crops_of_more_pages_than_kept_open_stay_exact_and_the_oldest_is_cl
     assert len(zones._OPEN_PAGES._open) == zones._OPEN_PAGES.size
     zones.release([text for text, _ in pages])
     assert not zones._OPEN_PAGES._open
+
+
+def _sealed_page() -> Image.Image:
+    """Black text under a red ring (a seal) and a line of red capitals (a red title) elsewhere."""
+    im = Image.new("RGB", (1200, 1200), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((500, 580, 700, 620), fill=(0, 0, 0))  # a word of black print under the seal
+    d.ellipse((400, 400, 800, 800), outline=(215, 35, 40), width=12)
+    d.rectangle((450, 595, 750, 605), fill=(215, 35, 40))  # seal ink crossing the print
+    d.rectangle((100, 100, 1100, 140), fill=(215, 35, 40))  # a red title line, far wider than high
+    return im
+
+
+def test_red_seal_is_faded_for_tesseract_and_black_print_under_it_kept():
+    im = _sealed_page()
+    [box] = preprocess.seal_boxes(im, 300)
+    assert box[0] <= 400 and box[1] <= 400 and box[2] >= 800 and box[3] >= 800
+    gray = preprocess.for_tesseract(im, 300)
+    assert gray.mode == "L"
+    assert gray.getpixel((405, 600)) > 200  # the ring
+    assert gray.getpixel((470, 600)) > 200  # seal ink outside the print
+    assert gray.getpixel((600, 590)) < 30  # print under the seal
+    assert gray.getpixel((600, 120)) < 120  # the red title is not a seal: it stays as dark as its luma
+
+
+def test_colourless_page_goes_to_tesseract_unchanged():
+    gray = Image.linear_gradient("L").resize((300, 200))
+    assert preprocess.for_tesseract(gray, 300) is gray
+
+
+def test_signer_title_under_a_red_seal_is_read_on_the_page(tmp_path):
+    """Regression: read in colour (or as luma), the seal hid 'TM. ỦY BAN NHÂN DÂN' from the page's text."""
+    from pipeline.ocr import PageJob, ocr_page
+    from pipeline.synth import save_pdf
+
+    page, _ = render_page(Document(red_seal=True), dpi=300)
+    pdf = save_pdf([page], tmp_path / "scan.pdf", dpi=300)
+    job = PageJob(source=pdf, media_type="application/pdf", number=1, frame=0, native_dpi=None, work_dir=tmp_path,
+                  language="vie", tessdata=None, ocr_dpi=300, min_output_dpi=200, detect_orientation=False,
+                  deskew=False, timeout=120)
+    got = ocr_page(job)
+    text = "\n".join(line.text for line in got.lines)
+    assert "ỦY BAN NHÂN DÂN" in text.split("Nơi nhận")[-1]
