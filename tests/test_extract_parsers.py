@@ -75,6 +75,21 @@ def test_person_name_surname_snap():
     assert parsers.parse_person_name("- Lưu: VT, NC") is None
 
 
+def test_person_name_behind_signature_debris():
+    """Regression (real scan, seal faded): the name came back as '_ Đặng Văn Minh' and was not taken."""
+    assert parsers.parse_person_name("_ Đặng Văn Minh") == ("Đặng Văn Minh", 1.0)
+    assert parsers.parse_person_name("Đặng Văn Minh …") == ("Đặng Văn Minh", 1.0)
+    assert parsers.parse_person_name("_ -") is None
+
+
+def test_known_name_tells_a_name_from_a_tone_mark_slip():
+    assert vocab.known_name("Trần Hoàng Tuấn")
+    assert not vocab.known_name("Trần Hoàng Tuần")  # 'week', not a name
+    assert vocab.known_name("Nguyễn Thị Thuỷ")  # old tone placement
+    assert not vocab.known_name("Nguyễn")
+    assert vocab.known_name("Lê Văn Quý")
+
+
 def test_new_tone_placement_leaves_qu_alone():
     """Regression: 'Quý' came out as 'Qúy' (the 'u' of 'qu' is part of the consonant)."""
     from pipeline.text import new_tone_placement

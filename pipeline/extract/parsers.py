@@ -219,8 +219,13 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 
 
 def parse_person_name(text: str) -> tuple[str, float] | None:
-    """'Äguyến Quốc Việt' → ('Nguyễn Quốc Việt', score): 2–6 capitalised syllables, first one a surname."""
+    """'Äguyến Quốc Việt' → ('Nguyễn Quốc Việt', score): 2–6 capitalised syllables, first one a surname.
+    Tokens without a letter at either end ('_', '-', '…') are signature and seal debris, not the name."""
     words = clean(text).strip(" .,;:").split()
+    while words and not any(c.isalpha() for c in words[0]):
+        words.pop(0)
+    while words and not any(c.isalpha() for c in words[-1]):
+        words.pop()
     if not 2 <= len(words) <= 6:
         return None
     s = vocab.snap_surname(words[0])
