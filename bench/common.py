@@ -92,7 +92,7 @@ def scanned_set(folder: Path, pages: int, per_doc: int, *, dense: bool = True, d
     """`pages` A4 pages at `dpi` as image-only PDFs of `per_doc` pages each (JPEG q80, like a scanner).
 
     `distinct` renders only that many different pages and repeats them (for the long memory runs);
-    `seal` stamps a red seal on every page (a colour scan: Tesseract then reads RGB).
+    `seal` stamps a red seal on every page (a colour scan, the seal over the signer block).
     """
     folder.mkdir(parents=True, exist_ok=True)
     make = dense_document if dense else sparse_document

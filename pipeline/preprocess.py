@@ -1,4 +1,4 @@
-"""Page-image clean-up before OCR: orientation, skew, resolution.
+"""Page-image clean-up before OCR: colour, orientation, skew, resolution, and the gray page Tesseract reads.
 
 Pure image functions (Pillow + numpy); orientation detection itself is Tesseract's OSD, called
 from `pipeline.ocr`.
@@ -35,7 +35,8 @@ def has_colour(im: Image.Image) -> bool:
 
     A gray scan inside a PDF renders as RGB with three equal channels. Tesseract reads it exactly as
     the gray page (the luma of equal channels is that channel), in ~70 % of the time and half the
-    memory, so such pages are handed on as gray; any colour at all keeps the page RGB.
+    memory, so such pages are handed on as gray; any colour at all keeps the page RGB (what is archived
+    and what zone re-reads crop; Tesseract's own input is made gray by `for_tesseract`).
     """
     r, g, b = im.split()
     return ImageChops.difference(r, g).getbbox() is not None or ImageChops.difference(g, b).getbbox() is not None
