@@ -64,14 +64,18 @@ def for_tesseract(im: Image.Image, dpi: int) -> Image.Image:
     return gray
 
 
+def red_ink(a: np.ndarray) -> np.ndarray:
+    """Mask of strongly red pixels (seal and stamp ink) of an int16 RGB array."""
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    return (r - np.maximum(g, b) > 40) & (r > 110)
+
+
 def seal_boxes(im: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
     """Pixel boxes (padded) of the round or square red blobs at least SEAL_MIN_MM across."""
     from scipy import ndimage
 
     f = 4
-    a = np.asarray(im.reduce(f)).astype(np.int16)
-    r, g, b = a[..., 0], a[..., 1], a[..., 2]
-    red = (r - np.maximum(g, b) > 40) & (r > 110)
+    red = red_ink(np.asarray(im.reduce(f)).astype(np.int16))
     if red.sum() < 50:
         return []
     # close the gaps between a seal's letters and ring (~1 mm), not between lines of red print

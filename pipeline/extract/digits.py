@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline import beside, tesseract
+from pipeline import beside, preprocess, tesseract
 from pipeline.errors import SohoaError
 from pipeline.extract import digitmodels
 
@@ -47,7 +47,7 @@ def ink_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = rgb.astype(np.int16)
     r, g, b = a[..., 0], a[..., 1], a[..., 2]
     grey = (r + g + b) / 3
-    red = (r - np.maximum(g, b) > 40) & (r > 110)
+    red = preprocess.red_ink(a)
     blue = (b - r > 30) & (b - g > 5) & (grey < 200)
     dark = grey < min(_otsu(grey), 150)
     return (dark | blue) & ~red, blue & ~red

@@ -20,7 +20,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from pipeline import layout, tesseract
+from pipeline import layout, preprocess, tesseract
 from pipeline.errors import SohoaError
 from pipeline.locks import PDFIUM
 from pipeline.models import BBox, Line, PageText
@@ -82,7 +82,7 @@ def remove_ink(img: Image.Image, *, red: bool = True, blue: bool = True) -> Imag
     r, g, b = a[..., 0], a[..., 1], a[..., 2]
     mask = np.zeros(r.shape, dtype=bool)
     if red:
-        mask |= (r - np.maximum(g, b) > 40) & (r > 110)
+        mask |= preprocess.red_ink(a)
     if blue:
         mask |= (b - r > 30) & (b - g > 10)
     a[mask] = 255
