@@ -43,7 +43,7 @@ def has_colour(im: Image.Image) -> bool:
 
 
 SEAL_MIN_MM = 15.0  # official round seals are 30-42 mm across; smaller red blobs are ink, marks or text
-SEAL_ASPECT = (0.6, 1.7)  # round or square-ish; a line of red text (a red title, 'KHẨN') is much wider
+SEAL_ASPECT = (0.6, 1.7)  # round (or oval); a line of red text (a red title, 'KHẨN') is much wider
 
 
 def for_tesseract(im: Image.Image, dpi: int) -> Image.Image:
@@ -71,25 +71,42 @@ def red_ink(a: np.ndarray) -> np.ndarray:
 
 
 def seal_boxes(im: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
-    """Pixel boxes (padded) of the round or square red blobs at least SEAL_MIN_MM across."""
+    """Pixel boxes (padded) of round red blobs at least SEAL_MIN_MM across: official seals.
+
+    Round, not only square-ish: a digital-signature stamp or a framed stamp is a red rectangle whose
+    text (signing body, time) must still be read, and its frame runs through the corners of its box.
+    """
     from scipy import ndimage
 
     f = 4
     red = red_ink(np.asarray(im.reduce(f)).astype(np.int16))
     if red.sum() < 50:
         return []
-    # close the gaps between a seal's letters and ring (~1 mm), not between lines of red print
+    # close the small gaps in a seal's ring and letters, not the gaps between lines of red print
     joined = ndimage.binary_closing(red, structure=np.ones((3, 3)), iterations=max(1, round(dpi / f / 25.4 / 2)))
     labels, _ = ndimage.label(joined)
     least = SEAL_MIN_MM / 25.4 * dpi / f
     pad = round(2 / 25.4 * dpi)
     out = []
-    for ys, xs in ndimage.find_objects(labels):
+    for label, (ys, xs) in enumerate(ndimage.find_objects(labels), start=1):
         h, w = ys.stop - ys.start, xs.stop - xs.start
-        if min(h, w) >= least and SEAL_ASPECT[0] <= w / h <= SEAL_ASPECT[1]:
-            out.append((max(0, xs.start * f - pad), max(0, ys.start * f - pad),
-                        min(im.width, xs.stop * f + pad), min(im.height, ys.stop * f + pad)))
+        if min(h, w) < least or not SEAL_ASPECT[0] <= w / h <= SEAL_ASPECT[1]:
+            continue
+        if _outside_ellipse(labels[ys, xs] == label) > SEAL_CORNER_INK:
+            continue
+        out.append((max(0, xs.start * f - pad), max(0, ys.start * f - pad),
+                    min(im.width, xs.stop * f + pad), min(im.height, ys.stop * f + pad)))
     return out
+
+
+SEAL_CORNER_INK = 0.15  # share of a blob's ink outside the ellipse inscribed in its box: ~0 for a ring
+
+
+def _outside_ellipse(mask: np.ndarray) -> float:
+    h, w = mask.shape
+    yy, xx = np.ogrid[:h, :w]
+    r2 = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2
+    return float(mask[r2 > 1.1**2].sum()) / max(1, int(mask.sum()))
 
 
 def upscale(im: Image.Image, dpi: int, target_dpi: int) -> tuple[Image.Image, int]:

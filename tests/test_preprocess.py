@@ -111,6 +111,17 @@ def test_red_seal_is_faded_for_tesseract_and_black_print_under_it_kept():
     assert gray.getpixel((600, 120)) < 120  # the red title is not a seal: it stays as dark as its luma
 
 
+def test_framed_red_stamp_is_not_a_seal_so_its_text_is_read():
+    """A digital-signature stamp (red frame, 'Ký bởi: …', the signing time) is squarish but not round."""
+    im = Image.new("RGB", (1200, 1200), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((300, 300, 800, 640), outline=(215, 35, 40), width=8)
+    for y in (340, 420, 500, 580):
+        d.rectangle((330, y, 760, y + 30), fill=(215, 35, 40))  # lines of red text
+    assert preprocess.seal_boxes(im, 300) == []
+    assert preprocess.for_tesseract(im, 300).getpixel((500, 355)) < 120
+
+
 def test_colourless_page_goes_to_tesseract_unchanged():
     gray = Image.linear_gradient("L").resize((300, 200))
     assert preprocess.for_tesseract(gray, 300) is gray
