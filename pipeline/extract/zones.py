@@ -237,9 +237,9 @@ def zone_ocr(
         config = {"tessedit_char_whitelist": whitelist} if whitelist else None
         dpi = round(k * 72 * scale)
         with tempfile.TemporaryDirectory(prefix="sohoa-zone-") as tmp:
-            png = Path(tmp) / "zone.png"
-            crop.save(png)
-            out = tesseract.run(png, Path(tmp) / "zone", language=language, tessdata=tessdata, psm=psm,
+            image = Path(tmp) / "zone.tif"
+            crop.save(image, compression="raw")  # PNG's deflate cost more than Tesseract's read of the zone
+            out = tesseract.run(image, Path(tmp) / "zone", language=language, tessdata=tessdata, psm=psm,
                                 dpi=dpi, outputs=("tsv",), timeout=timeout, config=config)
         x0, y0 = max(0.0, bbox[0]), max(0.0, bbox[1])
         return layout.parse_tsv(out.tsv, dpi, offset=(x0, y0))
