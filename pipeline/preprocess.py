@@ -44,6 +44,7 @@ def has_colour(im: Image.Image) -> bool:
 
 SEAL_MIN_MM = 15.0  # official round seals are 30-42 mm across; smaller red blobs are ink, marks or text
 SEAL_ASPECT = (0.6, 1.7)  # round (or oval); a line of red text (a red title, 'KHẨN') is much wider
+SEAL_CORNER_INK = 0.15  # share of a blob's ink outside the ellipse inscribed in its box: ~0 for a ring
 
 
 def for_tesseract(im: Image.Image, dpi: int) -> Image.Image:
@@ -51,7 +52,7 @@ def for_tesseract(im: Image.Image, dpi: int) -> Image.Image:
 
     Tesseract recognises a colour page from its luma anyway, where a red seal is as dark as the text
     under it and breaks the signer block's lines; three channels only cost it time (1.40 → 1.13 s a
-    page). Inside seal-shaped red blobs the red channel is used instead, which keeps black and blue ink
+    page). Inside round red blobs (seals) the red channel is used instead, which keeps black and blue ink
     dark and fades red ink (synthetic sealed pages: CER 0.016 → 0.004; real scans: the title and name
     under the seal come back). Red text elsewhere (urgency marks, certificate titles) is kept. Only
     Tesseract's input changes; the archived page image keeps its colour.
@@ -97,9 +98,6 @@ def seal_boxes(im: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
         out.append((max(0, xs.start * f - pad), max(0, ys.start * f - pad),
                     min(im.width, xs.stop * f + pad), min(im.height, ys.stop * f + pad)))
     return out
-
-
-SEAL_CORNER_INK = 0.15  # share of a blob's ink outside the ellipse inscribed in its box: ~0 for a ring
 
 
 def _outside_ellipse(mask: np.ndarray) -> float:

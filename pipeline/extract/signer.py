@@ -153,7 +153,7 @@ def _merge(a: SignerRead, b: SignerRead) -> SignerRead:
             best = max(a.name, b.name, key=lambda n: n[1])
             known = [n for n in (a.name, b.name) if vocab.known_name(n[0])]
             if vocab.key(a.name[0]) == vocab.key(b.name[0]) and len(known) == 1:
-                out.name = known[0]  # a tone mark apart (Tesseract's usual slip), and only one is a name
+                out.name = known[0]  # only marks apart (Tesseract's usual slip), and only one is a name
             else:
                 out.name = (best[0], min(best[1], 0.5), best[2])  # the two reads disagree: review
     return out
