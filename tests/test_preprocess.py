@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageChops, ImageDraw
 
 from pipeline import preprocess, tesseract
 from pipeline.synth import Document, render_page
@@ -120,6 +122,22 @@ def test_framed_red_stamp_is_not_a_seal_so_its_text_is_read():
         d.rectangle((330, y, 760, y + 30), fill=(215, 35, 40))  # lines of red text
     assert preprocess.seal_boxes(im, 300) == []
     assert preprocess.for_tesseract(im, 300).getpixel((500, 355)) < 120
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=st.integers(8, 400), h=st.integers(8, 400), ring=st.tuples(st.integers(0, 300), st.integers(0, 300),
+       st.integers(20, 300)), colour=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)))
+def test_tesseract_input_is_the_luma_outside_seal_boxes(w, h, ring, colour):
+    im = Image.new("RGB", (w, h), "white")
+    x, y, r = ring
+    ImageDraw.Draw(im).ellipse((x, y, x + r, y + r), outline=colour, width=6)
+    got = preprocess.for_tesseract(im, 100)
+    assert got.mode == "L" and got.size == im.size
+    boxes = preprocess.seal_boxes(im, 100)
+    outside = Image.new("L", im.size, 255)
+    for box in boxes:
+        outside.paste(0, box)
+    assert ImageChops.multiply(ImageChops.difference(got, im.convert("L")), outside).getbbox() is None
 
 
 def test_colourless_page_goes_to_tesseract_unchanged():
