@@ -43,6 +43,7 @@ def has_colour(im: Image.Image) -> bool:
 
 
 SEAL_MIN_MM = 15.0  # official round seals are 30-42 mm across; smaller red blobs are ink, marks or text
+SEAL_MAX_MM = 60.0  # larger 'red' is a tinted page (a pink land certificate), whose red print must stay
 SEAL_ASPECT = (0.6, 1.7)  # round (or oval); a line of red text (a red title, 'KHẨN') is much wider
 SEAL_CORNER_INK = 0.15  # share of a blob's ink outside the ellipse inscribed in its box: ~0 for a ring
 
@@ -72,7 +73,7 @@ def red_ink(a: np.ndarray) -> np.ndarray:
 
 
 def seal_boxes(im: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
-    """Pixel boxes (padded) of round red blobs at least SEAL_MIN_MM across: official seals.
+    """Pixel boxes (padded) of round red blobs SEAL_MIN_MM to SEAL_MAX_MM across: official seals.
 
     Round, not only square-ish: a digital-signature stamp or a framed stamp is a red rectangle whose
     text (signing body, time) must still be read, and its frame runs through the corners of its box.
@@ -86,12 +87,12 @@ def seal_boxes(im: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
     # close the small gaps in a seal's ring and letters, not the gaps between lines of red print
     joined = ndimage.binary_closing(red, structure=np.ones((3, 3)), iterations=max(1, round(dpi / f / 25.4 / 2)))
     labels, _ = ndimage.label(joined)
-    least = SEAL_MIN_MM / 25.4 * dpi / f
+    least, most = (mm / 25.4 * dpi / f for mm in (SEAL_MIN_MM, SEAL_MAX_MM))
     pad = round(2 / 25.4 * dpi)
     out = []
     for label, (ys, xs) in enumerate(ndimage.find_objects(labels), start=1):
         h, w = ys.stop - ys.start, xs.stop - xs.start
-        if min(h, w) < least or not SEAL_ASPECT[0] <= w / h <= SEAL_ASPECT[1]:
+        if min(h, w) < least or max(h, w) > most or not SEAL_ASPECT[0] <= w / h <= SEAL_ASPECT[1]:
             continue
         if _outside_ellipse(labels[ys, xs] == label) > SEAL_CORNER_INK:
             continue

@@ -140,6 +140,14 @@ def test_tesseract_input_is_the_luma_outside_seal_boxes(w, h, ring, colour):
     assert ImageChops.multiply(ImageChops.difference(got, im.convert("L")), outside).getbbox() is None
 
 
+def test_pink_page_is_not_a_seal_so_its_red_title_is_kept():
+    """A land certificate's pink paper counts as 'red' everywhere: far larger than any seal."""
+    im = Image.new("RGB", (2480, 3508), (245, 195, 200))
+    ImageDraw.Draw(im).rectangle((600, 500, 1900, 560), fill=(210, 30, 40))  # the red title
+    assert preprocess.seal_boxes(im, 300) == []
+    assert preprocess.for_tesseract(im, 300).getpixel((1200, 530)) < 100
+
+
 def test_colourless_page_goes_to_tesseract_unchanged():
     gray = Image.linear_gradient("L").resize((300, 200))
     assert preprocess.for_tesseract(gray, 300) is gray
