@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,7 +48,9 @@ DEGRADATIONS: dict[str, tuple[int, Callable[[Image.Image], Image.Image], str, di
     "200 dpi": (200, lambda im: im, ".png", {}),
     "JPEG q35": (300, lambda im: im, ".jpg", {"quality": 35}),
     "1-bit": (300, _one_bit, ".png", {}),
+    "red seal (colour)": (300, lambda im: im, ".png", {}),
 }
+SEALED = {"red seal (colour)"}  # rendered with a red seal over the signer block
 
 
 def _text(result: PageOcr) -> str:
@@ -66,7 +69,8 @@ def main() -> None:
         for name, (dpi, transform, suffix, save) in DEGRADATIONS.items():
             jobs, truths = [], []
             for i in range(args.pages):
-                im, truth = render_page(dense_document(100 + i), dpi=dpi)
+                doc = dense_document(100 + i)
+                im, truth = render_page(replace(doc, red_seal=True) if name in SEALED else doc, dpi=dpi)
                 path = tmp / f"{len(rows)}-{i}{suffix}"
                 transform(im).save(path, dpi=(dpi, dpi), **save)
                 media = "image/jpeg" if suffix == ".jpg" else "image/png"
