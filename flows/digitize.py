@@ -139,7 +139,7 @@ def document_tags() -> set[str]:
     except ObjectNotFound:
         return set()
     except Exception:  # cannot tell: keep the tag, a limit may exist
-        return {TESSERACT_TAG}
+        pass
     return {TESSERACT_TAG}
 
 
