@@ -52,15 +52,27 @@ def clean_stale(parent: Path) -> int:
     return removed
 
 
-def make(parent: Path | None, sha: str) -> Path:
-    """A fresh work folder for one document (orphans of dead runs are cleared first, once)."""
+def clean_once(parent: Path | None) -> Path:
+    """The work folders' parent, created, with orphans of dead runs cleared (once per process).
+
+    A run calls it as it starts, not only when it makes its first folder: a run with nothing to do
+    still clears what a killed one left."""
     base = Path(parent) if parent else Path(tempfile.gettempdir())
     try:
         base.mkdir(parents=True, exist_ok=True)
-        with _lock:
-            if base not in _cleaned:
-                _cleaned.add(base)
-                clean_stale(base)
+    except OSError as e:
+        raise WorkDirError(f"{base}: {e.strerror}") from e
+    with _lock:
+        if base not in _cleaned:
+            _cleaned.add(base)
+            clean_stale(base)
+    return base
+
+
+def make(parent: Path | None, sha: str) -> Path:
+    """A fresh work folder for one document."""
+    base = clean_once(parent)
+    try:
         return Path(tempfile.mkdtemp(prefix=f"sohoa-{os.getpid()}-{sha[:12]}-", dir=base))
     except OSError as e:
         raise WorkDirError(f"{base}: {e.strerror}") from e
