@@ -9,7 +9,6 @@ take disjoint batches; inputs leave the inbox only once their record is verified
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,8 +29,9 @@ from flows import report as reports
 from flows.errors import describe, final_state
 from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
-from pipeline import __version__, intake, tesseract
-from pipeline.archive import Archive, claims, keys, open_archive, records
+from flows.stores import archive_at, inbox_at
+from pipeline import __version__, intake, tesseract, workdir
+from pipeline.archive import claims, keys, records
 from pipeline.document import Outcome, process
 from pipeline.errors import SohoaError
 from pipeline.options import Options
@@ -42,21 +42,6 @@ STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(back
 # Options that change what is archived; the rest (parallelism, work folder) do not touch the cache key.
 _OUTPUT_OPTIONS = ("language", "tessdata_dir", "ocr_dpi", "min_output_dpi", "ocr_timeout", "detect_orientation",
                    "deskew", "max_pages", "max_page_megapixels", "max_file_mb", "pdfa")
-
-
-@functools.lru_cache(maxsize=8)
-def _archive(uri: str) -> Archive:
-    if uri.startswith("s3://"):
-        from flows import archive_secrets
-
-        archive_secrets.install()  # S3 keys from a Prefect Secret block when SOHOA_S3_SECRET_BLOCK is set
-    return open_archive(uri)
-
-
-@functools.lru_cache(maxsize=8)
-def _inbox(uri: str, work_dir: Path | None = None) -> inbox_ops.Inbox:
-    """A folder, or an s3:// prefix opened like the archive (same credentials); S3 inputs are staged to work_dir."""
-    return inbox_ops.open_inbox(uri, _archive, work_dir)
 
 
 TESSERACT_TAG = "tesseract"
@@ -90,20 +75,20 @@ def check_engine(options: Options) -> str:
 
 @task(name="scan-inbox", cache_policy=NONE, **STORAGE_RETRIES)
 def scan_inbox(inbox: str, options: Options) -> list[intake.InputFile]:
-    items = _inbox(inbox, options.work_dir).scan(options.min_file_age_seconds)
+    items = inbox_at(inbox, options.work_dir).scan(options.min_file_age_seconds)
     get_run_logger().info("%d file(s) in %s", len(items), inbox)
     return items
 
 
 @task(name="incomplete-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
 def incomplete_dossiers(inbox: str, options: Options) -> set[str]:
-    return _inbox(inbox, options.work_dir).incomplete(options.min_file_age_seconds)
+    return inbox_at(inbox, options.work_dir).incomplete(options.min_file_age_seconds)
 
 
 @task(name="stage-inputs", cache_policy=NONE, **STORAGE_RETRIES)
 def stage_inputs(inbox: str, items: list[intake.InputFile], options: Options) -> list[intake.InputFile]:
     """Inputs still in the inbox, as local files (an S3 inbox's objects are downloaded to the work folder)."""
-    staged = _inbox(inbox, options.work_dir).stage(items)
+    staged = inbox_at(inbox, options.work_dir).stage(items)
     if len(staged) != len(items):
         get_run_logger().info("%d input(s) gone from %s since the scan", len(items) - len(staged), inbox)
     return staged
@@ -116,7 +101,7 @@ def digitize_document(item: intake.InputFile, archive: str, options: Options, fo
     """One document; raises only for run-level trouble (archive, engine), which Prefect retries."""
     logger = get_run_logger()
     logger.info("digitizing %s", item.label)
-    outcome = process(item, _archive(archive), options, current_pool(), force=force,
+    outcome = process(item, archive_at(archive), options, current_pool(), force=force,
                       on_stage=lambda s: logger.debug("%s: %s", item.label, s))
     logger.info("%s: %s (%d pages, %.1f s)%s", item.label, outcome.status, outcome.pages, outcome.seconds,
                 f" — {outcome.error['code']}: {outcome.error['message']}" if outcome.error else "")
@@ -151,7 +136,7 @@ def _digitize_task(item: intake.InputFile, archive: str, tags: set[str]) -> Any:
     """
     refresh = True
     with contextlib.suppress(Exception):  # unreadable input, archive trouble: running is right (it retries)
-        refresh = not records.has_record(_archive(archive), intake.content_sha256(item.path))
+        refresh = not records.has_record(archive_at(archive), intake.content_sha256(item.path))
     if refresh:
         return digitize_document.with_options(refresh_cache=True, tags=tags)
     return digitize_document.with_options(tags=tags) if tags else digitize_document
@@ -173,7 +158,7 @@ def owner_run_alive(claim: claims.Claim) -> bool:
 
 @task(name="claim-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
 def claim_dossiers(archive: str, dossiers: list[str], owner: str, settings: RunSettings) -> list[claims.Claim]:
-    return claims.claim_many(_archive(archive), dossiers, owner, limit=settings.max_dossiers,
+    return claims.claim_many(archive_at(archive), dossiers, owner, limit=settings.max_dossiers,
                              lease_seconds=settings.lease_minutes * 60, settle_seconds=settings.claim_settle_seconds,
                              alive=owner_run_alive)
 
@@ -181,21 +166,21 @@ def claim_dossiers(archive: str, dossiers: list[str], owner: str, settings: RunS
 @task(name="release-claims", cache_policy=NONE, **STORAGE_RETRIES)
 def release_claims(archive: str, held: list[claims.Claim]) -> None:
     for claim in held:
-        claims.release(_archive(archive), claim)
+        claims.release(archive_at(archive), claim)
 
 
 @task(name="move-processed", cache_policy=NONE, **STORAGE_RETRIES)
 def move_processed(inbox: str, archive: str, items: list[intake.InputFile], statuses: dict[str, str],
                    work_dir: Path | None = None) -> list[inbox_ops.Moved]:
     """Move inputs out of the inbox once their record (or quarantine entry) is verified in the archive."""
-    moved = _inbox(inbox, work_dir).move_processed(_archive(archive), items, statuses)
+    moved = inbox_at(inbox, work_dir).move_processed(archive_at(archive), items, statuses)
     get_run_logger().info("%d input(s) moved to %s/%s", len(moved), inbox, inbox_ops.PROCESSED)
     return moved
 
 
 @task(name="archive-report", cache_policy=NONE, **STORAGE_RETRIES)
 def archive_report(archive: str, rep: dict[str, Any]) -> None:
-    _archive(archive).put_json(keys.run_report(rep["run_id"]), rep)
+    archive_at(archive).put_json(keys.run_report(rep["run_id"]), rep)
 
 
 def _run_id() -> str:
@@ -257,7 +242,7 @@ def _renew(archive: str, held: dict[str, claims.Claim] | None, dossier: str, ren
     """Renew a dossier's lease at most every tenth of its length."""
     if not held or dossier not in held or time.monotonic() - renewed.get(dossier, 0.0) < lease_seconds / 10:
         return
-    claim = claims.renew(_archive(archive), held[dossier], lease_seconds=lease_seconds)
+    claim = claims.renew(archive_at(archive), held[dossier], lease_seconds=lease_seconds)
     renewed[dossier] = time.monotonic()
     if claim is None:
         get_run_logger().warning("dossier %s: lease lost to another run", dossier)
@@ -268,7 +253,7 @@ def _renew(archive: str, held: dict[str, claims.Claim] | None, dossier: str, ren
 def publish(rep: dict[str, Any]) -> None:
     """Archive the report, then show it in the UI."""
     archive_report(rep["archive"], rep)
-    artifacts.publish(rep, _archive(rep["archive"]))
+    artifacts.publish(rep, archive_at(rep["archive"]))
 
 
 def _process_batch(inbox: str, archive: str, options: Options, force: bool, settings: RunSettings,
@@ -286,7 +271,7 @@ def _process_batch(inbox: str, archive: str, options: Options, force: bool, sett
             statuses = {o.label: o.status for o in outcomes}
             moved = [m.__dict__ for m in move_processed(inbox, archive, staged, statuses, options.work_dir)]
     finally:
-        _inbox(inbox, options.work_dir).unstage(staged)
+        inbox_at(inbox, options.work_dir).unstage(staged)
         release_claims(archive, list(held.values()))
     return outcomes, moved
 
@@ -329,6 +314,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
     settings = settings or RunSettings()
     logger = get_run_logger()
     check_engine(options)
+    workdir.clean_once(options.work_dir)  # what a killed run left, even when there is nothing to do
     if settings.parallel_runs > 1:
         fan_out(inbox, archive, options, force, settings)
     started, t0 = datetime.now(UTC), time.monotonic()
@@ -349,7 +335,7 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
         if not held:
             break
         # The scan may predate another run finishing a dossier (moved, then released): keep what is still there.
-        gone = [d for d in held if not any(_inbox(inbox, options.work_dir).present(i) for i in groups[d])]
+        gone = [d for d in held if not any(inbox_at(inbox, options.work_dir).present(i) for i in groups[d])]
         if gone:
             release_claims(archive, [held.pop(d) for d in gone])
             seen.update(gone)
@@ -407,10 +393,11 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
     if not name or "/" in name or "\\" in name or name in (".", "..", inbox_ops.PROCESSED):
         raise ValueError(f"not a dossier folder name: {dossier!r}")
     check_engine(options)
+    workdir.clean_once(options.work_dir)
     items = [i for i in scan_inbox(inbox, options) if i.dossier_id == name]
     move = settings.move_processed
     if not items and force:
-        done_dir = _inbox(inbox, options.work_dir).processed()
+        done_dir = inbox_at(inbox, options.work_dir).processed()
         items = [i for i in scan_inbox(done_dir, options) if i.dossier_id == name]
         move = False  # already in processed/
         logger.info("dossier %s: re-processing %d file(s) from %s", name, len(items), done_dir)
@@ -418,7 +405,7 @@ def digitize_dossier(dossier: str, inbox: str, archive: str = "archive", options
         logger.warning("dossier %s: no files in %s", name, inbox)
     held = {c.dossier_id: c for c in claim_dossiers(archive, [name], _run_id(), settings)}
     if name not in held:
-        current = claims.read_claim(_archive(archive), name)
+        current = claims.read_claim(archive_at(archive), name)
         owner = f"run {current.owner} until {current.expires_at}" if current else "another run"
         raise DossierBusyError(f"dossier {name} is being processed by {owner}")
     started, t0 = datetime.now(UTC), time.monotonic()

@@ -32,10 +32,11 @@ from prefect.futures import as_completed
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.digitize import STORAGE_RETRIES, _archive
+from flows.digitize import STORAGE_RETRIES
 from flows.errors import describe
 from flows.params import ReprocessRequest
 from flows.runtime import current_pool, page_pool
+from flows.stores import archive_at
 from pipeline import __version__, extract, intake, textlayer
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
@@ -145,7 +146,7 @@ def _reocr(archive: Archive, record: dict[str, Any], options: Options, work: Pat
 def reprocess_document(archive: str, document_id: str, options: Options, reocr: bool = False) -> Reprocessed:
     """Re-extract one archived document (thin wrapper; storage errors are retried)."""
     logger = get_run_logger()
-    arch = _archive(archive)
+    arch = archive_at(archive)
     record = store.get_record(arch, document_id)
     if record is None:
         return Reprocessed(document_id, status="failed", error="no record.json in the archive")
@@ -164,7 +165,7 @@ def reprocess_document(archive: str, document_id: str, options: Options, reocr: 
 
 @task(name="select-documents", cache_policy=NONE, **STORAGE_RETRIES)
 def select_documents(archive: str, request: ReprocessRequest) -> list[str]:
-    arch = _archive(archive)
+    arch = archive_at(archive)
     if request.document_ids:
         ids = list(dict.fromkeys(request.document_ids))
     elif request.dossier:

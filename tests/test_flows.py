@@ -374,3 +374,21 @@ def test_concurrent_runs_on_an_s3_archive(s3_server, tmp_path: Path, monkeypatch
                                                "label": "x", "dossier_id": "d"}]}
     links = artifacts.pdf_links(rep, open_archive(rep["archive"]))
     assert "X-Amz-Signature" in links
+
+
+def test_run_with_nothing_to_do_clears_the_work_folder_a_killed_run_left(tmp_path: Path) -> None:
+    """Regression: a CLI killed after archiving everything left its pages-ahead folder behind, and the
+    next run, with nothing to digitize, never made a work folder, so never cleared it."""
+    import subprocess
+    import sys
+
+    from flows.digitize import digitize_inbox
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = tmp_path / "work" / f"sohoa-{gone.pid}-0123456789ab-x1"
+    (left / "p000001.pdf").parent.mkdir(parents=True)
+    (left / "p000001.pdf").write_bytes(b"%PDF")
+    (tmp_path / "inbox").mkdir()
+    digitize_inbox(str(tmp_path / "inbox"), str(tmp_path / "archive"), _options(tmp_path), return_state=True)
+    assert not left.exists()
