@@ -72,15 +72,18 @@ def digitize(
     # The temporary Prefect server starts first and boots on the second core while this process imports
     # the flow (Prefect's import is slow: only when running); the page workers start while it boots.
     with server.embedded() as ready:
+        from flows.ahead import start_ahead
         from flows.digitize import digitize_inbox
         from flows.runtime import page_pool
         from pipeline import extract
 
-        with page_pool(options.jobs):
+        with page_pool(options.jobs) as pool:
             # The digit models load on this core while the server finishes booting, not later while
-            # pages keep both cores busy.
+            # pages keep both cores busy; so does the OCR of the first document's pages.
             preload = threading.Thread(target=extract.preload, name="sohoa-preload", daemon=True)
             preload.start()
+            if ready.waits:
+                start_ahead(pool, inbox, archive, options, force, min_pages=2 * options.jobs)
             ready()
             try:
                 # The flow ends Failed when inputs were quarantined; its data is still the report.

@@ -5,7 +5,8 @@ one pool per run keeps every core busy across documents processed side by side.
 
 The forkserver imports the page-OCR modules once (pypdfium2, Pillow, numpy: ~0.5 s), so workers fork
 ready and share those pages; the workers are started as the pool opens, while the first documents
-are hashed and planned, not when their first page arrives.
+are hashed and planned, not when their first page arrives. The pool is an `AheadPool`: a caller with
+a core to spare may start a document's page OCR before the document's task asks for it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
-_pool: Executor | None = None
+from pipeline.ahead import AheadPool
+
+_pool: AheadPool | None = None
 
 
 PRELOAD = ["pipeline.ocr"]
@@ -31,7 +34,7 @@ def _ready() -> int:
 
 
 @contextlib.contextmanager
-def page_pool(jobs: int) -> Iterator[Executor]:
+def page_pool(jobs: int) -> Iterator[AheadPool]:
     global _pool
     if _pool is not None:  # nested (a subflow inside a run): share the outer pool
         yield _pool
@@ -41,12 +44,13 @@ def page_pool(jobs: int) -> Iterator[Executor]:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker) as pool:
         for _ in range(jobs):  # start every worker now (results not awaited)
             pool.submit(_ready)
-        _pool = pool
+        _pool = AheadPool(pool)
         try:
-            yield pool
+            yield _pool
         finally:
+            _pool.shutdown()
             _pool = None
 
 
-def current_pool() -> Executor | None:
+def current_pool() -> AheadPool | None:
     return _pool

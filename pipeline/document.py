@@ -170,6 +170,19 @@ def _digitize(
             shutil.rmtree(work, ignore_errors=True)
 
 
+def page_jobs(source: Path, media_type: str, plans: list[pages.PagePlan], work: Path,
+              options: Options) -> list[PageJob]:
+    """The OCR job of every page planned for OCR."""
+    return [
+        PageJob(source=source, media_type=media_type, number=p.number, frame=p.frame, native_dpi=p.dpi,
+                work_dir=work, language=options.language, tessdata=options.tessdata_dir,
+                ocr_dpi=options.ocr_dpi, min_output_dpi=options.min_output_dpi,
+                detect_orientation=options.detect_orientation, deskew=options.deskew,
+                timeout=options.ocr_timeout, force_image=p.pdf_rotate != 0)
+        for p in plans if p.method == "ocr"
+    ]
+
+
 def _run_ocr(
     source: Path,
     media_type: str,
@@ -179,14 +192,7 @@ def _run_ocr(
     executor: Executor | None,
     outcome: Outcome,
 ) -> dict[int, PageOcr]:
-    jobs = [
-        PageJob(source=source, media_type=media_type, number=p.number, frame=p.frame, native_dpi=p.dpi,
-                work_dir=work, language=options.language, tessdata=options.tessdata_dir,
-                ocr_dpi=options.ocr_dpi, min_output_dpi=options.min_output_dpi,
-                detect_orientation=options.detect_orientation, deskew=options.deskew,
-                timeout=options.ocr_timeout, force_image=p.pdf_rotate != 0)
-        for p in plans if p.method == "ocr"
-    ]
+    jobs = page_jobs(source, media_type, plans, work, options)
     if executor is None:
         pending = [(job, None) for job in jobs]
     else:

@@ -46,6 +46,25 @@ def test_cli_run_uses_the_early_server_and_stops_it_with_every_log_line_delivere
     assert not _answers(int(m.group(1))), "the temporary server outlived the run"
 
 
+def test_cli_run_with_pages_started_ahead_archives_each_once_and_leaves_no_work_folder(tmp_path: Path) -> None:
+    """While the server boots the CLI starts the first documents' OCR (pipeline/ahead.py): the run
+    must still archive every input once, and the folder those pages were written to must go."""
+    from pipeline.synth import save_pdf
+
+    inbox, work = tmp_path / "inbox", tmp_path / "work"
+    (inbox / "hs-1").mkdir(parents=True)
+    page, _ = render_page(Document(), dpi=150)
+    save_pdf([page, page], inbox / "hs-1" / "scan.pdf", dpi=150)
+    page.save(inbox / "loose.png", dpi=(150, 150))
+    res = subprocess.run([*SOHOA, "digitize", str(inbox), "--archive", str(tmp_path / "archive"),
+                          "--min-file-age", "0", "--work-dir", str(work), "--jobs", "2"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT, env=_env())
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert len(list((tmp_path / "archive" / "records").iterdir())) == 2, out
+    assert [p.name for p in work.iterdir()] == [], "a work folder outlived the run"
+
+
 def test_killed_cli_takes_its_server_with_it(tmp_path: Path) -> None:
     """Regression: a CLI killed with SIGKILL left Prefect's temporary server running forever."""
     inbox = tmp_path / "inbox"
