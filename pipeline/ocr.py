@@ -14,7 +14,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from pipeline import preprocess, scanjpeg, tesseract
+from pipeline import preprocess, tesseract
 from pipeline.errors import CorruptFileError, SohoaError
 from pipeline.layout import parse_tsv
 from pipeline.locks import PDFIUM
@@ -62,13 +62,9 @@ class PageOcr:
 
 
 def load_image(job: PageJob) -> tuple[Image.Image, int]:
-    """The page as a Pillow image and its dpi (PDF pages are rendered at the OCR dpi, unless the page is
-    one JPEG at that dpi: then it is that JPEG)."""
+    """The page as a Pillow image and its dpi (PDF pages are rendered at the OCR dpi)."""
     try:
         if job.media_type == "application/pdf":
-            scan = None if job.force_image else scanjpeg.full_page_jpeg(job.source, job.number, job.ocr_dpi)
-            if scan is not None:
-                return preprocess.to_rgb_or_gray(scan), job.ocr_dpi
             return render_pdf_page(job.source, job.number, job.ocr_dpi), job.ocr_dpi
         with Image.open(job.source) as src:
             src.seek(job.frame)
