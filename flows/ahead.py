@@ -32,7 +32,8 @@ def start_ahead(pool: AheadPool, inbox: str, archive: str, options: Options, for
             if dossier in incomplete or not claims.is_free(claims.read_claim(store, dossier), owner=""):
                 continue
             for item in items:
-                started += pool.start(item, options, skip=lambda sha: not force and records.has_record(store, sha))
+                started += pool.start(item, options, max_pages=min_pages - started,
+                                      skip=lambda sha: not force and records.has_record(store, sha))
                 if started >= min_pages:
                     return started
     except Exception as e:  # the run itself meets and reports whatever went wrong here

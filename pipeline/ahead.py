@@ -27,6 +27,7 @@ from pipeline.options import Options
 log = logging.getLogger(__name__)
 
 _ANY_FOLDER = Path()
+MAX_BYTES = 16_000_000  # ~50 scanned A4 pages at 300 dpi
 
 
 def _key(job: PageJob) -> PageJob:
@@ -50,10 +51,14 @@ class AheadPool(Executor):
                 return started
         return self._pool.submit(fn, *args, **kwargs)
 
-    def start(self, item: intake.InputFile, options: Options, *,
+    def start(self, item: intake.InputFile, options: Options, *, max_pages: int,
               skip: Callable[[str], bool] = lambda sha: False) -> int:
-        """Submit the OCR of `item`'s pages now; returns how many. `skip(sha)` says the run will not
-        digitize it (e.g. already archived). Never raises: a bad input is the run's to quarantine."""
+        """Submit the OCR of `item`'s first `max_pages` pages now; returns how many. `skip(sha)` says the
+        run will not digitize it (e.g. already archived). Never raises: a bad input is the run's to
+        quarantine. A large file is left alone: a few seconds matter little to its run, and planning
+        it twice would cost memory (a 300-page scan: +95 MB at the run's peak)."""
+        if item.size > MAX_BYTES:
+            return 0
         try:
             media_type, sha = intake.identify(item, max_bytes=int(options.max_file_mb * 1e6))
             if skip(sha):
@@ -64,7 +69,7 @@ class AheadPool(Executor):
         except Exception as e:
             log.debug("%s not started ahead: %s", item.label, e)
             return 0
-        jobs = page_jobs(item.path, media_type, plans, folder, options)
+        jobs = page_jobs(item.path, media_type, plans, folder, options)[:max_pages]
         with self._lock:
             self._folders.append(folder)
             for job in jobs:

@@ -71,7 +71,7 @@ def test_pages_started_ahead_are_ocrd_once_and_give_the_same_record(tmp_path, sc
 
     counting = Counting()
     pool = AheadPool(counting)
-    assert pool.start(_item(scan), options) == 2
+    assert pool.start(_item(scan), options, max_pages=8) == 2
     ahead = document.process(_item(scan), LocalArchive(tmp_path / "a2"), options, pool)
     pool.shutdown()
     counting.shutdown()
@@ -84,10 +84,33 @@ def test_pages_started_ahead_are_ocrd_once_and_give_the_same_record(tmp_path, sc
     assert not list((tmp_path / "work").iterdir())  # the ahead folder went with the pool
 
 
+def test_only_the_first_pages_are_started_and_the_document_ocrs_the_rest(tmp_path, scan):
+    counting = Counting()
+    pool = AheadPool(counting)
+    options = _options(tmp_path)
+    assert pool.start(_item(scan), options, max_pages=1) == 1
+    outcome = document.process(_item(scan), LocalArchive(tmp_path / "a"), options, pool)
+    pool.shutdown()
+    counting.shutdown()
+    assert outcome.status == "archived" and outcome.ocr_pages == 2
+    assert counting.calls["ocr_page"] == 2  # page 1 ahead, page 2 by the document
+
+
+def test_large_files_are_not_started(tmp_path, scan, monkeypatch):
+    from pipeline import ahead
+
+    monkeypatch.setattr(ahead, "MAX_BYTES", scan.stat().st_size - 1)
+    idle = Idle()
+    pool = AheadPool(idle)
+    assert pool.start(_item(scan), _options(tmp_path), max_pages=8) == 0
+    assert idle.futures == [] and not (tmp_path / "work").exists()
+    pool.shutdown()
+
+
 def test_pages_nobody_asks_for_are_cancelled_and_their_folder_removed(tmp_path, scan):
     idle = Idle()
     pool = AheadPool(idle)
-    assert pool.start(_item(scan), _options(tmp_path)) == 2
+    assert pool.start(_item(scan), _options(tmp_path), max_pages=8) == 2
     assert len(list((tmp_path / "work").iterdir())) == 1
     pool.shutdown()
     assert all(f.cancelled() for f in idle.futures)
@@ -98,7 +121,7 @@ def test_other_work_and_other_settings_pass_through(tmp_path, scan):
     counting = Counting()
     pool = AheadPool(counting)
     options = _options(tmp_path)
-    pool.start(_item(scan), options)
+    pool.start(_item(scan), options, max_pages=8)
     plans = pages.plan_pages(scan, "application/pdf", max_pages=10, max_megapixels=100, dpi=150)
     (tmp_path / "mine").mkdir()
     first = document.page_jobs(scan, "application/pdf", plans, tmp_path / "mine", options)[0]
@@ -114,10 +137,10 @@ def test_other_work_and_other_settings_pass_through(tmp_path, scan):
 def test_archived_or_unreadable_inputs_are_not_started(tmp_path, scan):
     idle = Idle()
     pool = AheadPool(idle)
-    assert pool.start(_item(scan), _options(tmp_path), skip=lambda sha: True) == 0
+    assert pool.start(_item(scan), _options(tmp_path), max_pages=8, skip=lambda sha: True) == 0
     broken = scan.with_name("broken.pdf")
     broken.write_bytes(b"%PDF-1.4\n garbage")
-    assert pool.start(_item(broken), _options(tmp_path)) == 0
+    assert pool.start(_item(broken), _options(tmp_path), max_pages=8) == 0
     assert idle.futures == []
     pool.shutdown()
 
@@ -126,11 +149,11 @@ class Recording:
     def __init__(self) -> None:
         self.started: list[str] = []
 
-    def start(self, item: intake.InputFile, options: Options, *, skip: Any) -> int:
+    def start(self, item: intake.InputFile, options: Options, *, max_pages: int, skip: Any) -> int:
         if skip(intake.content_sha256(item.path)):
             return 0
         self.started.append(item.label)
-        return 2
+        return min(2, max_pages)
 
 
 def test_start_ahead_picks_what_the_run_will_take(tmp_path, two_pages):
