@@ -47,7 +47,7 @@ class AheadPool(Executor):
         if fn is ocr_page and len(args) == 1 and not kwargs:
             with self._lock:
                 started = self._ahead.pop(_key(args[0]), None)
-            if started is not None and not started.cancelled():
+            if started is not None:
                 return started
         return self._pool.submit(fn, *args, **kwargs)
 
