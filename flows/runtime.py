@@ -28,7 +28,8 @@ PRELOAD = ["pipeline.ocr"]
 
 # glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_KEEP_FREED = 128 * 1024 * 1024
+_HEAP_UP_TO = 32 * 1024 * 1024  # allocations up to this size come from the heap, not fresh mmaps
+_KEEP_FREED = 128 * 1024 * 1024  # free heap kept for the next page instead of trimmed
 
 
 def _init_worker() -> None:
@@ -46,7 +47,7 @@ def _keep_freed_memory() -> None:
     """
     try:
         libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        libc.mallopt(_M_MMAP_THRESHOLD, _HEAP_UP_TO)
         libc.mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED)
     except (OSError, AttributeError):  # not glibc: its defaults stay
         pass
