@@ -1,4 +1,4 @@
-"""Which pages the command line starts ahead, while Prefect's temporary server boots."""
+"""Which pages the command line starts ahead, while it imports Prefect and a temporary server boots."""
 
 from __future__ import annotations
 

@@ -127,15 +127,10 @@ def start() -> TemporaryServer | None:
 
 
 class Ready:
-    """`ready()` waits for the server and points Prefect at it; `waits` tells whether there is one
-    to wait for (a core is free meanwhile)."""
+    """`ready()` waits for the server, if one was started, and points Prefect at it."""
 
     def __init__(self, server: TemporaryServer | None, stack: contextlib.ExitStack) -> None:
         self.server, self._stack = server, stack
-
-    @property
-    def waits(self) -> bool:
-        return self.server is not None
 
     def __call__(self) -> None:
         from prefect.settings import (

@@ -1,11 +1,11 @@
 """Page OCR started ahead of the document that will ask for it.
 
-A command-line run spends its first seconds starting Prefect's temporary server on one core while the
-other waits for it. `AheadPool` wraps the run's page workers: `start()` plans an inbox document and
-submits its pages' OCR at once, into a work folder of its own; when the document is processed and
-submits the same page job (same file, page and settings, whatever its work folder), it gets that
-future instead of a second OCR. Pages nobody asks for are cancelled (or finish and are dropped) when
-the pool closes, and the folder goes with them.
+A command-line run spends its first seconds importing Prefect (and, with no server configured, booting
+Prefect's temporary server), mostly on one core while the other would wait. `AheadPool` wraps the
+run's page workers: `start()` plans an inbox document and submits its pages' OCR at once, into a work
+folder of its own; when the document is processed and submits the same page job (same file, page and
+settings, whatever its work folder), it gets that future instead of a second OCR. Pages nobody asks
+for are cancelled (or finish and are dropped) when the pool closes, and the folder goes with them.
 """
 
 from __future__ import annotations

@@ -314,6 +314,35 @@ def test_cli_prints_summary_and_exits_3_on_quarantine(tmp_path: Path) -> None:
     assert (inbox / "processed" / "quarantine" / "hs" / "bad.pdf").exists()
 
 
+def test_cli_with_a_configured_server_starts_the_first_pages_ahead_too(tmp_path: Path, monkeypatch) -> None:
+    """No temporary server to wait for (the harness is the configured API): the first pages still go to
+    the workers before Prefect's flow module is imported, and each input is archived once."""
+    from typer.testing import CliRunner
+
+    from flows import ahead
+    from flows.cli import app
+    from pipeline.synth import save_pdf
+
+    inbox = tmp_path / "inbox"
+    (inbox / "hs").mkdir(parents=True)
+    page, _ = render_page(Document(), dpi=150)
+    save_pdf([page, page], inbox / "hs" / "scan.pdf", dpi=150)
+    started: list[int] = []
+    real = ahead.start_ahead
+
+    def counted(*args: object, **kwargs: object) -> int:
+        started.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(ahead, "start_ahead", counted)
+    result = CliRunner().invoke(app, ["digitize", str(inbox), "--archive", str(tmp_path / "a"),
+                                      "--min-file-age", "0", "--jobs", "1", "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    assert started == [2]
+    assert len(list((tmp_path / "a" / "records").rglob("record.json"))) == 1
+    assert not list((tmp_path / "w").iterdir())
+
+
 def test_claims_of_killed_or_finished_runs_are_taken_over(tmp_path: Path) -> None:
     import socket
     import subprocess
