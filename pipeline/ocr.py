@@ -83,7 +83,9 @@ def render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     with PDFIUM:
         pdf = pdfium.PdfDocument(path)
         try:
-            im = pdf[number - 1].render(scale=dpi / 72, may_draw_forms=True).to_pil().copy()
+            # No copy before the document closes: the bitmap's buffer is Python's (pypdfium2 allocates
+            # it), and Pillow either converts it (pdfium's BGR) or keeps a reference to it.
+            im = pdf[number - 1].render(scale=dpi / 72, may_draw_forms=True).to_pil()
         finally:
             pdf.close()
     return preprocess.to_rgb_or_gray(im)

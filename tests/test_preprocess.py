@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
@@ -166,3 +167,17 @@ def test_signer_title_under_a_red_seal_is_read_on_the_page(tmp_path):
     got = ocr_page(job)
     text = "\n".join(line.text for line in got.lines)
     assert "ỦY BAN NHÂN DÂN" in text.split("Nơi nhận")[-1]
+
+
+@pytest.fixture(scope="module")
+def page_300_dpi() -> Image.Image:
+    return render_page(Document(), dpi=300)[0]  # 2480 px wide: reduced, then resized, to measure skew
+
+
+@pytest.mark.parametrize("angle", [-4.2, -1.35, 0.0, 0.6, 2.5, 4.75])
+def test_skew_of_a_300_dpi_page_is_measured_to_the_step(angle, page_300_dpi):
+    turned = page_300_dpi.convert("L").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    profile = preprocess.line_profile(turned)
+    assert profile is not None and profile.lines_horizontal
+    assert abs(profile.skew - angle) <= 0.1
+
