@@ -228,17 +228,20 @@ class CliRun:
 
 
 def sohoa_digitize(inbox: Path, archive: Path, jobs: int, *, work_dir: Path | None = None,
-                   memory: bool = False, tree: Path = ROOT) -> CliRun:
+                   memory: bool = False, tree: Path = ROOT, api_url: str | None = None) -> CliRun:
     """Run `sohoa digitize INBOX --archive DIR` as a user would; the run report is read back.
 
     `tree` runs the code of another checkout (e.g. the commit before a change) with this venv, so a
-    before/after comparison can be interleaved in one benchmark run.
+    before/after comparison can be interleaved in one benchmark run. `api_url`: a running Prefect
+    server to report to, as in production, instead of the CLI's temporary one.
     """
     args = [*SOHOA, "digitize", str(inbox), "--archive", str(archive), "--jobs", str(jobs), "--min-file-age", "0",
             "--force"]  # --force: no Prefect result cache across benchmark rounds
     if work_dir:
         args += ["--work-dir", str(work_dir)]
     env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING", PYTHONPATH=str(tree))
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     mem = TreeMemory(proc.pid) if memory else None
@@ -258,6 +261,40 @@ def sohoa_digitize(inbox: Path, archive: Path, jobs: int, *, work_dir: Path | No
             mem.peak_total / 2**20, mem.peak_single / 2**20, mem.peak_main / 2**20)
         run.at_peak = mem.at_peak
     return run
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A real `prefect server start --no-ui` on a loopback port (its own PREFECT_HOME); yields its API URL."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen([str(Path(PYTHON).with_name("prefect")), "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port), "--no-ui"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not start")
+            time.sleep(0.5)
+        time.sleep(5)  # let its services settle before anything is timed
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(30)
 
 
 def archived_texts(archive: Path) -> dict[str, list[str]]:
