@@ -31,4 +31,7 @@ pip_quiet() {  # pip's output only when it fails (the local index mirrors print 
 }
 pip_quiet -r requirements.lock
 pip_quiet --no-deps -e .
+# Bytecode for the project's own modules now: where PYTHONDONTWRITEBYTECODE is set (some CI images),
+# every run would otherwise compile all of them again, in the CLI and in the page workers' forkserver.
+.venv/bin/python -m compileall -q pipeline flows schemas >/dev/null
 .venv/bin/sohoa --help >/dev/null  # fail loudly if the install did not work
