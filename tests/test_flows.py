@@ -315,8 +315,8 @@ def test_cli_prints_summary_and_exits_3_on_quarantine(tmp_path: Path) -> None:
 
 
 def test_cli_with_a_configured_server_starts_the_first_pages_ahead_too(tmp_path: Path, monkeypatch) -> None:
-    """No temporary server to wait for (the harness is the configured API): the first pages still go to
-    the workers before Prefect's flow module is imported, and each input is archived once."""
+    """No temporary server to wait for (the harness is the configured API): the first pages are still
+    started ahead, and the input is archived once with no work folder left."""
     from typer.testing import CliRunner
 
     from flows import ahead
