@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 log = logging.getLogger("sohoa.server")
@@ -126,43 +126,36 @@ def start() -> TemporaryServer | None:
     return server
 
 
-class Ready:
-    """`ready()` waits for the server, if one was started, and points Prefect at it."""
-
-    def __init__(self, server: TemporaryServer | None, stack: contextlib.ExitStack) -> None:
-        self.server, self._stack = server, stack
-
-    def __call__(self) -> None:
-        from prefect.settings import (
-            PREFECT_API_URL,
-            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-            PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-            temporary_settings,
-        )
-
-        server, self.server = self.server, None
-        if server is None:
-            return
-        if server.wait_ready(float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())):
-            # No flow-run heartbeats: they let a server notice a crashed run, and this one goes with
-            # the run; the heartbeat thread's join cost ~0.5-1 s at the end of every run.
-            self._stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url,
-                                                                  PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
-        else:
-            log.warning("temporary Prefect server did not answer; Prefect starts its own")
-            server.stop()
-
-
 @contextlib.contextmanager
-def embedded() -> Iterator[Ready]:
+def embedded() -> Iterator[Callable[[], None]]:
     """Start the server now; the yielded `ready()` waits for it and points Prefect at it. Stopped on exit.
 
     Call `ready()` after the slow imports, right before the flow: that is the overlap this buys.
     """
     server = start()  # first: launching it is the point; importing Prefect's settings takes ~0.7 s
     with contextlib.ExitStack() as stack:
+
+        def ready() -> None:
+            if server is None:
+                return
+            from prefect.settings import (
+                PREFECT_API_URL,
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+                PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+                temporary_settings,
+            )
+
+            if server.wait_ready(float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())):
+                # No flow-run heartbeats: they let a server notice a crashed run, and this one goes with
+                # the run; the heartbeat thread's join cost ~0.5-1 s at the end of every run.
+                stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url,
+                                                                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+            else:
+                log.warning("temporary Prefect server did not answer; Prefect starts its own")
+                server.stop()
+
         try:
-            yield Ready(server, stack)
+            yield ready
         finally:
             if server is not None:
                 _drain()
