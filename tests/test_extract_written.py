@@ -191,3 +191,33 @@ def test_preload_loads_cached_models_and_trains_none(tmp_path: Path, monkeypatch
     extract.preload()
     assert digitmodels._uci_model.cache_info().currsize == 1
     assert digitmodels._font_model.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("gamma", [0.001, "scale"])  # the uci and fonts models' settings
+def test_svm_arrays_decide_as_scikit_learn_does(gamma: float | str) -> None:
+    from sklearn.datasets import load_digits
+    from sklearn.svm import SVC
+
+    d = load_digits()
+    clf = SVC(gamma=gamma, C=10).fit(d.data[:1000], d.target[:1000])
+    want = clf.decision_function(d.data[1000:])
+    got = digitmodels.Svm.of(clf).decision_function(d.data[1000:])
+    assert np.allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_a_cached_model_is_read_back_and_used_without_importing_scikit_learn(tmp_path: Path) -> None:
+    """Regression: loading the pickled SVMs imported scikit-learn in every run (~1 s of CPU)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "sohoa" / "digitmodels"
+    folder.mkdir(parents=True)
+    (folder / "uci-sklearn1.0-0123456789abcdef.pkl").write_bytes(b"an earlier version's model")
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    code = ("import sys, numpy as np; from pipeline.extract import digitmodels as m; "
+            "print(m.classify([np.ones((20, 6), dtype=bool)], 'uci')[0][0], 'sklearn' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split()[1] == "True"  # trained here, with scikit-learn
+    assert again.stdout.split() == [first.stdout.split()[0], "False"]  # the same digit, from the .npz alone
+    assert [p.suffix for p in folder.iterdir()] == [".npz"]  # the earlier version's file is gone

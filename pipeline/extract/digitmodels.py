@@ -10,20 +10,23 @@ shipped inside packages (nothing is downloaded):
   (a 7 with a cross-bar, a 1 as a plain stroke or with a long flag).
 Both take a boolean ink mask of one digit. Without scikit-learn or SciPy they are unavailable and
 every handwritten value is left to a person. Training costs seconds per process, so a trained model is
-also pickled under the user's cache folder, keyed by the scikit-learn version and this module's source
-(a stale or unreadable file is simply trained again); SOHOA_MODEL_CACHE=0 turns that off.
+also kept under the user's cache folder as plain arrays (`Svm`, an .npz file: no pickle), keyed by the
+scikit-learn version and this module's source (a stale or unreadable file is simply trained again);
+SOHOA_MODEL_CACHE=0 turns that off. A run that finds its models cached never imports scikit-learn.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import logging
 import os
-import pickle
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -121,25 +124,69 @@ def cache_dir() -> Path | None:
     return Path(base) / "sohoa" / "digitmodels"
 
 
+@dataclass(frozen=True)
+class Svm:
+    """A fitted RBF-kernel `sklearn.svm.SVC` as arrays, with its `decision_function` (one-vs-rest shape)
+    in numpy: loading and using a cached model imports nothing of scikit-learn (~1 s of CPU a run)."""
+
+    support_vectors: np.ndarray  # (n_sv, n_features), grouped by class in class order
+    dual_coef: np.ndarray  # (n_classes - 1, n_sv), libsvm's layout
+    intercept: np.ndarray  # (n_classes * (n_classes - 1) / 2,), one per pair (i, j), i < j
+    n_support: np.ndarray  # (n_classes,)
+    gamma: float
+
+    @classmethod
+    def of(cls, clf: object) -> Svm:
+        c: Any = clf
+        assert c.kernel == "rbf" and list(c.classes_) == list(range(len(c.classes_)))
+        return cls(c.support_vectors_, c.dual_coef_, c.intercept_, c.n_support_, float(c._gamma))
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        """As scikit-learn's: one-vs-one decisions, then votes plus squashed summed confidences."""
+        sq = (x * x).sum(1)[:, None] + (self.support_vectors ** 2).sum(1)[None, :] - 2 * x @ self.support_vectors.T
+        k = np.exp(-self.gamma * np.maximum(sq, 0))
+        bounds = np.concatenate([[0], np.cumsum(self.n_support)])
+        n = len(self.n_support)
+        votes, conf = np.zeros((len(x), n)), np.zeros((len(x), n))
+        pair = 0
+        for i in range(n):
+            si = slice(bounds[i], bounds[i + 1])
+            for j in range(i + 1, n):
+                sj = slice(bounds[j], bounds[j + 1])
+                dec = k[:, si] @ self.dual_coef[j - 1, si] + k[:, sj] @ self.dual_coef[i, sj] + self.intercept[pair]
+                votes[:, i] += dec >= 0
+                votes[:, j] += dec < 0
+                conf[:, i] += dec
+                conf[:, j] -= dec
+                pair += 1
+        return votes + conf / (3 * (np.abs(conf) + 1))
+
+    def save(self, file: BinaryIO) -> None:
+        np.savez(file, support_vectors=self.support_vectors, dual_coef=self.dual_coef, intercept=self.intercept,
+                 n_support=self.n_support, gamma=np.float64(self.gamma))
+
+    @classmethod
+    def load(cls, path: Path) -> Svm:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(z["support_vectors"], z["dual_coef"], z["intercept"], z["n_support"], float(z["gamma"]))
+
+
 @functools.cache  # constant in a process; `preload` and `cached` both ask (a font-folder walk each)
 def _cache_key(name: str) -> str:
-    import sklearn
-
     h = hashlib.sha256(Path(__file__).read_bytes())
     h.update(name.encode())
     if name == "fonts":
         h.update("\n".join(str(p) for p in _fonts()).encode())
-    return f"{name}-sklearn{sklearn.__version__}-{h.hexdigest()[:16]}.pkl"
+    return f"{name}-sklearn{importlib.metadata.version('scikit-learn')}-{h.hexdigest()[:16]}.npz"
 
 
-def cached(name: str, train: Callable[[], object]) -> object:
+def cached(name: str, train: Callable[[], Svm]) -> Svm:
     """`train()`'s model, loaded from the on-disk cache when present, stored there after training."""
     folder = cache_dir()
     path = folder / _cache_key(name) if folder is not None else None
     if path is not None and path.exists():
         try:
-            with path.open("rb") as f:
-                return pickle.load(f)
+            return Svm.load(path)
         except Exception as e:  # a truncated or foreign file: train again
             log.info("model cache %s unreadable: %s", path.name, e)
     model = train()
@@ -147,16 +194,19 @@ def cached(name: str, train: Callable[[], object]) -> object:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-                pickle.dump(model, tmp)
+                model.save(tmp)
             os.replace(tmp.name, path)  # atomic: a parallel worker never reads half a file
+            for stale in path.parent.glob(f"{name}-*"):  # models of earlier versions (and pickles)
+                if stale != path and stale.suffix in (".npz", ".pkl"):
+                    stale.unlink(missing_ok=True)
         except OSError as e:
             log.info("cannot cache model %s: %s", name, e)
     return model
 
 
 def preload() -> None:
-    """Load the cached models now (importing scikit-learn is most of it, ~0.8 s), for a caller with a core
-    idle now and busy later; a model not cached yet is left to be trained at its first use, as before."""
+    """Load the cached models now (reading a few hundred kB of arrays), for a caller with a core idle now
+    and busy later; a model not cached yet is left to be trained at its first use, as before."""
     folder = cache_dir()
     if not available() or folder is None:
         return
@@ -166,16 +216,16 @@ def preload() -> None:
 
 
 @functools.cache
-def _uci_model() -> object:
+def _uci_model() -> Svm:
     return cached("uci", _train_uci)
 
 
-def _train_uci() -> object:
+def _train_uci() -> Svm:
     from sklearn.datasets import load_digits
     from sklearn.svm import SVC
 
     d = load_digits()
-    return SVC(gamma=0.001, C=10).fit(d.data, d.target)
+    return Svm.of(SVC(gamma=0.001, C=10).fit(d.data, d.target))
 
 
 def _fonts() -> list[Path]:
@@ -237,11 +287,11 @@ def _glyph(digit: int, font: ImageFont.FreeTypeFont | None, rng: np.random.Gener
 
 
 @functools.cache
-def _font_model() -> object:
+def _font_model() -> Svm:
     return cached("fonts", _train_fonts)
 
 
-def _train_fonts() -> object:
+def _train_fonts() -> Svm:
     from sklearn.svm import SVC
 
     rng = np.random.default_rng(7)
@@ -263,7 +313,7 @@ def _train_fonts() -> object:
             for _ in range(max(12, len(fonts))):
                 xs.append(font_features(_glyph(digit, None, rng)))
                 ys.append(digit)
-    return SVC(gamma="scale", C=10).fit(np.array(xs), np.array(ys))
+    return Svm.of(SVC(gamma="scale", C=10).fit(np.array(xs), np.array(ys)))
 
 
 def classify(masks: list[np.ndarray], model: str) -> list[tuple[int, float]] | None:
@@ -277,7 +327,7 @@ def classify(masks: list[np.ndarray], model: str) -> list[tuple[int, float]] | N
             clf, feats = _uci_model(), np.array([uci_features(m) for m in masks])
         else:
             clf, feats = _font_model(), np.array([font_features(m) for m in masks])
-        scores = clf.decision_function(feats)  # type: ignore[attr-defined]
+        scores = clf.decision_function(feats)
     except (ImportError, ValueError, MemoryError) as e:  # ImportError: a broken scikit-learn install
         log.info("digit classifier %s failed: %s", model, e)
         return None
