@@ -138,7 +138,8 @@ class Svm:
     @classmethod
     def of(cls, clf: object) -> Svm:
         c: Any = clf
-        assert c.kernel == "rbf" and list(c.classes_) == list(range(len(c.classes_)))
+        if c.kernel != "rbf" or list(c.classes_) != list(range(len(c.classes_))):
+            raise ValueError(f"an RBF SVC over the classes 0..n-1 is needed, not {c.kernel!r} over {c.classes_}")
         return cls(c.support_vectors_, c.dual_coef_, c.intercept_, c.n_support_, float(c._gamma))
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
