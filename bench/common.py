@@ -266,32 +266,19 @@ def sohoa_digitize(inbox: Path, archive: Path, jobs: int, *, work_dir: Path | No
 @contextmanager
 def prefect_server(home: Path) -> Iterator[str]:
     """A real `prefect server start --no-ui` on a loopback port (its own PREFECT_HOME); yields its API URL."""
-    import socket
-    import urllib.request
+    from flows.server import free_port, wait_healthy
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/api"
+    port = free_port()
     env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen([str(Path(PYTHON).with_name("prefect")), "server", "start", "--host", "127.0.0.1",
                              "--port", str(port), "--no-ui"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("prefect server did not start")
-            time.sleep(0.5)
+        if not wait_healthy(port, proc, 90):
+            raise RuntimeError("prefect server did not start")
         time.sleep(5)  # let its services settle before anything is timed
-        yield url
+        yield f"http://127.0.0.1:{port}/api"
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(30)

@@ -33,7 +33,8 @@ log = logging.getLogger("sohoa.server")
 PR_SET_PDEATHSIG = 1
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -52,11 +53,33 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """True once a Prefect API on `port` answers /api/health; False when `process` died or `timeout` passed.
+
+    Plain http.client on loopback: an httpx client builds a TLS context first (~0.1 s of CPU, while
+    both cores are busy booting the server and loading the CLI)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/api/health")
+            if conn.getresponse().status == 200:
+                return True
+        except (OSError, http.client.HTTPException):
+            pass  # not listening yet
+        finally:
+            conn.close()
+        time.sleep(0.05)
+    return False
+
+
 class TemporaryServer:
     """Prefect's API app under uvicorn on a loopback port, as `SubprocessASGIServer` runs it."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         # Prefect's package folder without importing Prefect (~0.7 s): the spawn is the first thing done.
         spec = importlib.util.find_spec("prefect")
@@ -73,25 +96,8 @@ class TemporaryServer:
         )
 
     def wait_ready(self, timeout: float) -> bool:
-        """True once /health answers; False when the process died or `timeout` passed.
-
-        Plain http.client on loopback: an httpx client builds a TLS context first (~0.1 s of CPU, while
-        both cores are busy booting the server and loading the CLI)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            try:
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    return True
-            except (OSError, http.client.HTTPException):
-                pass  # not listening yet
-            finally:
-                conn.close()
-            time.sleep(0.05)
-        return False
+        """True once /health answers; False when the process died or `timeout` passed."""
+        return wait_healthy(self.port, self.process, timeout)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -124,7 +124,7 @@ from flows import server
 busy = socket.socket()
 busy.bind(("127.0.0.1", 0))
 busy.listen()
-server._free_port = lambda: busy.getsockname()[1]  # uvicorn cannot bind: the early server dies
+server.free_port = lambda: busy.getsockname()[1]  # uvicorn cannot bind: the early server dies
 
 from prefect import flow
 
