@@ -7,16 +7,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from flows.server import free_port, wait_healthy
 from pipeline.archive import LocalArchive
 from pipeline.archive import records as store
 from pipeline.synth import Document, render_page
@@ -24,12 +23,6 @@ from pipeline.synth import Document, render_page
 pytestmark = pytest.mark.server
 VENV_BIN = Path(sys.executable).parent
 DOSSIER = "000.00.20.H27-240126-0042"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -54,7 +47,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": url,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "1",
@@ -63,13 +56,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     proc = _start([str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port),
                    "--no-ui"], env, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
-            time.sleep(0.5)
+        assert wait_healthy(port, proc, 60), (tmp_path / "server.log").read_text()[-3000:]
         yield url, env
     finally:
         _stop(proc)
