@@ -78,13 +78,6 @@ def pages_from_pdf(archive: Archive, record: dict[str, Any], work: Path) -> list
     return out
 
 
-def _manifest_entry(record: dict[str, Any]) -> dict[str, Any]:
-    """The dossier manifest's entry for a record (same fields as pipeline.document writes)."""
-    md = record.get("metadata") or {}
-    return {"document_id": record["document_id"], "filename": record["source"]["filename"],
-            "document_type": md.get("document_type"), "number_symbol": md.get("number_symbol"),
-            "issued_date": md.get("issued_date"), "record": keys.record(record["document_id"])}
-
 
 def _reextract(archive: Archive, record: dict[str, Any], options: Options, work: Path) -> Reprocessed:
     doc_id = record["document_id"]
@@ -122,7 +115,7 @@ def _reextract(archive: Archive, record: dict[str, Any], options: Options, work:
                          searchable=searchable, text=text, record=new,
                          pages=pages if res.source == "pages.json" else None)
     if new.get("dossier_id"):
-        store.add_to_manifest(archive, new["dossier_id"], [_manifest_entry(new)])
+        store.add_to_manifest(archive, new["dossier_id"], [store.manifest_entry(new)])
     return res
 
 

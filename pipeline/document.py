@@ -94,7 +94,7 @@ def process(
             else:
                 outcome.record = _digitize(item, media_type, sha, archive, options, executor, outcome, enter)
         if item.dossier_id and outcome.record:
-            store.add_to_manifest(archive, item.dossier_id, [_manifest_entry(item, outcome.record)])
+            store.add_to_manifest(archive, item.dossier_id, [store.manifest_entry(outcome.record, item.filename)])
     except Exception as e:
         error = _classify(e, stage[0])
         if not error.document_level:
@@ -277,12 +277,6 @@ def _record(
     )
     return record.model_dump(mode="json")
 
-
-def _manifest_entry(item: intake.InputFile, record: dict[str, Any]) -> dict[str, Any]:
-    md = record.get("metadata") or {}
-    return {"document_id": record["document_id"], "filename": item.filename,
-            "document_type": md.get("document_type"), "number_symbol": md.get("number_symbol"),
-            "issued_date": md.get("issued_date"), "record": keys.record(record["document_id"])}
 
 
 def _sha_or_empty(path: Path) -> str:

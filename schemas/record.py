@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 adds optional fields only: a 1.0 record is still valid
 
 METADATA_FIELDS = (
     "document_type", "document_type_code", "number", "symbol", "number_symbol", "issued_place",
@@ -100,7 +100,7 @@ class Engine(_Model):
 class Record(_Model):
     """One archived document. Written last: its presence is the commit point."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
     document_id: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 hex of the original bytes.")
     dossier_id: str | None = Field(None, description="Hồ sơ id (the inbox folder name), or null.")
     source: Source

@@ -70,13 +70,24 @@ def write_document(
         archive.put_file(keys.searchable(document_id), searchable, content_type="application/pdf", metadata=meta)
     archive.put_bytes(keys.text(document_id), text.encode("utf-8"), content_type="text/plain; charset=utf-8",
                       metadata=meta)
-    index.write_entries(archive, record)  # before the commit: see pipeline.archive.index
-    previous = get_record(archive, document_id)
     if pages is not None:
         archive.put_json(pages_key(document_id), pages_to_json(pages), metadata=meta, compact=True)
-    archive.put_json(keys.record(document_id), record, metadata=meta)
+    commit_record(archive, record)
+
+
+def commit_record(archive: Archive, record: dict[str, Any]) -> dict[str, Any] | None:
+    """Write record.json — the one commit path of every writer — and keep the index in step with it.
+
+    Index entries go in before the commit (see pipeline.archive.index), entries the previous version
+    had and this one lacks are removed after it. Returns the previous version (None for a first commit).
+    Anything that must follow a committed record (another index) belongs here, not in its callers."""
+    document_id = record["document_id"]
+    index.write_entries(archive, record)
+    previous = get_record(archive, document_id)
+    archive.put_json(keys.record(document_id), record, metadata={"document-id": document_id})
     if previous is not None:
         index.remove_stale(archive, previous, record)
+    return previous
 
 
 def pages_key(document_id: str) -> str:
@@ -105,6 +116,14 @@ def get_pages(archive: Archive, document_id: str) -> list[PageText] | None:
     if not archive.exists(pages_key(document_id)):
         return None
     return pages_from_json(archive.get_json(pages_key(document_id)))
+
+
+def manifest_entry(record: dict[str, Any], filename: str | None = None) -> dict[str, Any]:
+    """A document's line in its dossier manifest; `filename` is its name in that dossier (default: the record's)."""
+    md = record.get("metadata") or {}
+    return {"document_id": record["document_id"], "filename": filename or record["source"]["filename"],
+            "document_type": md.get("document_type"), "number_symbol": md.get("number_symbol"),
+            "issued_date": md.get("issued_date"), "record": keys.record(record["document_id"])}
 
 
 def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:
