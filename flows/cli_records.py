@@ -10,6 +10,7 @@ import typer
 
 from flows.cli_common import ArchiveOpt, console, fail
 from pipeline.errors import ExitCode, SohoaError
+from schemas.record import COMPONENT_KINDS
 
 records_app = typer.Typer(no_args_is_help=True, help="Read archived records.")
 
@@ -112,17 +113,22 @@ def records_find(
     date: Annotated[str | None, typer.Option("--date", help="Issue date YYYY-MM-DD (or YYYY-MM, YYYY).")] = None,
     citizen_id: Annotated[str | None, typer.Option("--citizen-id", help="CCCD/CMND number (needs SOHOA_INDEX_KEY).")]
     = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=f"Component kind: {', '.join(COMPONENT_KINDS)}.")]
+    = None,
+    procedure: Annotated[str | None, typer.Option("--procedure", help="Procedure code (mã TTHC), e.g. 1.004227.")]
+    = None,
     ids: Annotated[bool, typer.Option("--ids", help="Print document ids only.")] = False,
 ) -> None:
     """Find records through the index (no bucket listing); criteria combine with AND."""
     from pipeline import reader
 
-    if not any((dossier, number_symbol, date, citizen_id)):
-        console.print("[red]error:[/red] give --dossier, --number-symbol, --date or --citizen-id")
+    if not any((dossier, number_symbol, date, citizen_id, kind, procedure)):
+        console.print("[red]error:[/red] give --dossier, --number-symbol, --date, --citizen-id, --kind or --procedure")
         raise typer.Exit(int(ExitCode.bad_args))
     try:
         with reader.open_reader(archive) as r:
-            found = r.find(dossier=dossier, number_symbol=number_symbol, issued_date=date, citizen_id=citizen_id)
+            found = r.find(dossier=dossier, number_symbol=number_symbol, issued_date=date, citizen_id=citizen_id,
+                           kind=kind, procedure=procedure)
     except ValueError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(int(ExitCode.bad_args)) from None

@@ -31,7 +31,7 @@ from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
 from flows.stores import archive_at, inbox_at
 from pipeline import __version__, intake, tesseract, workdir
-from pipeline.archive import claims, keys, records
+from pipeline.archive import claims, keys, links, records
 from pipeline.document import Outcome, process
 from pipeline.errors import SohoaError
 from pipeline.options import Options
@@ -224,7 +224,20 @@ def digitize_items(items: list[intake.InputFile], archive: str, options: Options
             _renew(archive, held, inbox_ops.batch_of(item), renewed, lease_seconds)
     order = {item.label: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order.get(o.label, 0))
+    link_dossiers(archive, outcomes)
     return outcomes
+
+
+@task(name="link-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
+def link_dossiers(archive: str, outcomes: list[Outcome]) -> int:
+    """List scans under the dossier code their receipt's QR code gives (pipeline.archive.links)."""
+    done = [(o.dossier_id, o.filename, o.record) for o in outcomes
+            if o.record and o.status in ("archived", "skipped")]
+    made = links.link_by_receipts(archive_at(archive), done)
+    for link in made:
+        get_run_logger().info("dossier %s: %d document(s) of %s linked by the receipt's QR code",
+                              link.dossier_code, link.documents, link.inbox_folder or "the inbox's loose files")
+    return len(made)
 
 
 def run_documents(items: list[intake.InputFile], archive: str, options: Options, *, force: bool,

@@ -45,7 +45,7 @@ from pipeline.layout import group_words
 from pipeline.models import Line, PageText, Word
 from pipeline.options import Options
 from pipeline.text import nfc
-from schemas.record import Record
+from schemas.record import Code, Record
 
 
 @dataclass
@@ -86,7 +86,10 @@ def _reextract(archive: Archive, record: dict[str, Any], options: Options, work:
     res.source = "pages.json"
     if pages is None:
         pages, res.source = pages_from_pdf(archive, record, work), "text layer"
-    extraction = extract.extract(pages, language=options.language, tessdata=options.tessdata_dir, zone_ocr=False)
+    # no page images here: the QR codes decoded at digitization are kept, not decoded again
+    old_codes = [Code.model_validate(c) for c in (record.get("component") or {}).get("codes", [])]
+    extraction = extract.extract(pages, language=options.language, tessdata=options.tessdata_dir, zone_ocr=False,
+                                 codes=old_codes, read_codes=False)
     review = extraction.review.model_copy(deep=True)
     if record.get("warnings"):  # page-level trouble found at OCR time still needs a person
         review.needed = True
@@ -94,11 +97,14 @@ def _reextract(archive: Archive, record: dict[str, Any], options: Options, work:
     new = dict(record, metadata=extraction.metadata.model_dump(mode="json"),
                evidence={k: v.model_dump(mode="json") for k, v in extraction.evidence.items()},
                review=review.model_dump(mode="json"), pipeline_version=__version__,
+               component=extraction.component.model_dump(mode="json") if extraction.component else None,
                processed_at=datetime.now(UTC).replace(microsecond=0).isoformat())
     new = Record.model_validate(new).model_dump(mode="json")
     res.changed = sorted(k for k in set(new["metadata"]) | set(record["metadata"])
                          if new["metadata"].get(k) != record["metadata"].get(k))
     res.review_needed = new["review"]["needed"]
+    if new.get("component") != record.get("component"):
+        res.changed.append("component")
     if not res.changed and new["review"] == record["review"] and new["evidence"] == record["evidence"]:
         res.status = "unchanged"
         return res

@@ -274,6 +274,7 @@ def _record(
         pipeline_version=__version__,
         engine=engine_info(options),
         warnings=outcome.warnings,
+        component=extraction.component,
     )
     return record.model_dump(mode="json")
 

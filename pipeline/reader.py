@@ -5,6 +5,7 @@
         for record in r.records(): ...
         pdf_bytes = r.artifact(record["document_id"], "searchable_pdf")
         for record in r.find(number_symbol="12/2024/QĐ-UBND"): ...
+        r.find(kind="id_card", dossier="000.17.22.H56-240126-0001")   # components by kind
         link = r.url(document_id)              # presigned GET of the searchable PDF (S3)
 
 Only documents whose record.json exists are visible: a half-written document never is. Lookups
@@ -21,6 +22,7 @@ from pipeline.archive import Archive, index, keys, open_archive
 from pipeline.archive import records as store
 from pipeline.archive.verify import VerifyReport, verify
 from pipeline.errors import RecordNotFoundError
+from schemas.record import COMPONENT_KINDS
 
 
 class Reader:
@@ -85,13 +87,18 @@ class Reader:
                 yield rec
 
     def find(self, *, dossier: str | None = None, number_symbol: str | None = None, issued_date: str | None = None,
-             citizen_id: str | None = None) -> list[dict[str, Any]]:
-        """Records matching every given criterion (issued_date may be YYYY or YYYY-MM for a range)."""
+             citizen_id: str | None = None, kind: str | None = None,
+             procedure: str | None = None) -> list[dict[str, Any]]:
+        """Records matching every given criterion (issued_date may be YYYY or YYYY-MM for a range; kind is a
+        component kind such as 'id_card'; procedure a procedure code such as '1.004227')."""
+        if kind and kind not in COMPONENT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(COMPONENT_KINDS)}, not {kind!r}")
         criteria: list[tuple[index.Kind, str]] = [
             (k, v) for k, v in (("dossier", dossier), ("number_symbol", number_symbol),
-                                ("issued_date", issued_date), ("citizen", citizen_id)) if v]
+                                ("issued_date", issued_date), ("citizen", citizen_id), ("procedure", procedure),
+                                ("kind", kind)) if v]
         if not criteria:
-            raise ValueError("give at least one of dossier, number_symbol, issued_date, citizen_id")
+            raise ValueError("give at least one of dossier, number_symbol, issued_date, citizen_id, kind, procedure")
         kind, value = criteria[0]
         found = []
         for rec in self._lookup(kind, value):

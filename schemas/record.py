@@ -43,6 +43,7 @@ class Page(_Model):
     chars: int = Field(ge=0, description="Characters of text on the page.")
     dpi: int | None = Field(None, description="Resolution of the page image used for OCR.")
     warnings: list[str] = Field(default_factory=list)
+    component: Component | None = Field(None, description="Component kind and its fields (added in 1.1).")
 
 
 class Metadata(_Model):
@@ -80,7 +81,8 @@ class DigitalSignature(_Model):
 
 class Review(_Model):
     needed: bool = False
-    fields: list[str] = Field(default_factory=list, description="Metadata keys a person must check.")
+    fields: list[str] = Field(default_factory=list, description=(
+        "Metadata keys a person must check; component fields as 'component.<kind>.<field>', 'component.kind'."))
     reasons: list[str] = Field(default_factory=list)
 
 
@@ -95,6 +97,94 @@ class Engine(_Model):
     version: str | None = None
     language: str
     model_path: str | None = Field(None, description="Tessdata folder used.")
+
+
+ComponentKind = Literal["application_form", "id_card", "land_certificate", "contract", "receipt",
+                        "administrative", "other"]
+COMPONENT_KINDS: tuple[str, ...] = ("application_form", "id_card", "land_certificate", "contract", "receipt",
+                                    "administrative", "other")
+
+
+class Code(_Model):
+    """A QR code or barcode decoded on a page. `text` is kept raw; only `values` of a known shape are used."""
+
+    format: str = Field(description="Symbology as the decoder names it: QRCode, DataMatrix, PDF417, Code128 …")
+    text: str = Field(description="Decoded content as it came (NFC); empty when the symbol did not decode cleanly.")
+    page: int = Field(ge=1)
+    bbox: tuple[float, float, float, float]
+    valid: bool = Field(True, description="False: a symbol was found but failed its checksum or format.")
+    error: str | None = None
+    scheme: Literal["dossier_receipt", "citizen_id_card", "unknown"] = Field(
+        "unknown", description="Which known content shape the text has; 'unknown' content is never trusted.")
+    values: dict[str, str] = Field(default_factory=dict, description=(
+        "What a known shape holds: dossier_code, procedure_code, citizen_id, paper_name (receipts); "
+        "citizen_id, old_id, full_name, date_of_birth, sex, address, issued_date (ID cards)."))
+
+
+class ApplicationForm(_Model):
+    """Đơn đề nghị / đơn đăng ký / tờ khai filled in by a citizen."""
+
+    procedure_name: str | None = Field(None, description="What is asked, from a 'Thủ tục' label or the form's title.")
+    applicant_name: str | None = None
+    date_of_birth: str | None = Field(None, description="ISO date, or YYYY when only the year is printed.")
+    citizen_id: str | None = Field(None, description="CCCD (12 digits) or CMND (9) number of the applicant.")
+    address: str | None = None
+    phone: str | None = None
+    signed_date: str | None = Field(None, description="ISO date of the place-date line above the signature.")
+
+
+class IdCard(_Model):
+    """Căn cước công dân / căn cước (front, back or both sides on one page)."""
+
+    side: Literal["front", "back", "both"] | None = None
+    number: str | None = Field(None, description="12-digit number, checked against province, birth year and sex.")
+    full_name: str | None = None
+    date_of_birth: str | None = None
+    sex: Literal["Nam", "Nữ"] | None = None
+    place_of_residence: str | None = None
+    expiry_date: str | None = Field(None, description="ISO date, or 'Không thời hạn' (no expiry).")
+
+
+class LandCertificate(_Model):
+    """Giấy chứng nhận quyền sử dụng đất (GCN)."""
+
+    serial: str | None = Field(None, description="Số phát hành: 2 letters + 6 digits (old form) or + 8 (2024 form).")
+    map_sheet: str | None = Field(None, description="Tờ bản đồ số.")
+    parcel_number: str | None = Field(None, description="Thửa đất số.")
+    area_m2: float | None = Field(None, description="Diện tích in square metres.")
+    owner: str | None = Field(None, description="Người sử dụng đất as printed (first person named).")
+    owner_citizen_id: str | None = None
+
+
+class Receipt(_Model):
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả printed by the provincial dossier system."""
+
+    dossier_code: str | None = Field(None, description="Mã hồ sơ, cross-checked with the QR code when there is one.")
+    procedure_code: str | None = None
+    applicant: str | None = None
+    applicant_citizen_id: str | None = None
+    received_date: str | None = None
+    appointment_date: str | None = Field(None, description="Ngày hẹn trả kết quả.")
+    linked_by_qr: bool = Field(False, description=(
+        "The dossier code was confirmed by the receipt's QR code, so the scan is linked to that dossier."))
+
+
+class Component(_Model):
+    """What a document is within its dossier (thành phần hồ sơ) and the fields that kind carries."""
+
+    kind: ComponentKind
+    confidence: float = Field(ge=0, le=1)
+    cues: list[str] = Field(default_factory=list, description=(
+        "What decided the kind: printed titles and field labels matched, header parts, codes (no personal data)."))
+    title: str | None = Field(None, description="The document's own title line, e.g. 'ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI'.")
+    document_type: str | None = Field(None, description="Decree 30 type name of an administrative document.")
+    application_form: ApplicationForm | None = None
+    id_card: IdCard | None = None
+    land_certificate: LandCertificate | None = None
+    receipt: Receipt | None = None
+    evidence: dict[str, Evidence] = Field(default_factory=dict, description=(
+        "Where 'kind' and each field ('id_card.number', …) was read; review names them 'component.<key>'."))
+    codes: list[Code] = Field(default_factory=list, description="Every QR code and barcode decoded, in page order.")
 
 
 class Record(_Model):
@@ -115,3 +205,4 @@ class Record(_Model):
     pipeline_version: str
     engine: Engine
     warnings: list[str] = Field(default_factory=list)
+    component: Component | None = Field(None, description="Component kind and its fields (added in 1.1).")

@@ -6,6 +6,9 @@ One small object per (value, document), contract v1:
     index/number_symbol/{ns}/{document_id}            ns = component(NFC, upper case, no spaces), '/' → '_'
     index/issued_date/{YYYY-MM-DD}/{document_id}
     index/citizen/{hmac}/{document_id}                hmac = HMAC-SHA256(SOHOA_INDEX_KEY, digits), hex
+    index/kind/{kind}/{document_id}                   kind = component.kind (application_form, id_card, …)
+    index/procedure/{code}/{document_id}              code = a procedure code (mã TTHC, '1.004227') the
+                                                      document carries (metadata or its receipt)
 
 A reader lists the one short prefix `index/{kind}/{value}/` and takes the last key part as the
 document id; a date prefix may be shortened (`index/issued_date/2024-05`) for a month or a year.
@@ -39,8 +42,8 @@ from pipeline.errors import IndexKeyMissingError
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["dossier", "number_symbol", "issued_date", "citizen"]
-KINDS: tuple[Kind, ...] = ("dossier", "number_symbol", "issued_date", "citizen")
+Kind = Literal["dossier", "number_symbol", "issued_date", "citizen", "kind", "procedure"]
+KINDS: tuple[Kind, ...] = ("dossier", "number_symbol", "issued_date", "citizen", "kind", "procedure")
 ROOT = "index/"
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _warned_no_key = False
@@ -67,6 +70,8 @@ def value_part(kind: Kind, value: str, secret: bytes | None = None) -> str:
         return keys.component(value)
     if kind == "number_symbol":
         return keys.component(normalize_number_symbol(value))
+    if kind in ("kind", "procedure"):
+        return keys.component(value.strip())
     if kind == "issued_date":
         if not _DATE.match(value):
             raise ValueError(f"issue date must be YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
@@ -78,6 +83,44 @@ def value_part(kind: Kind, value: str, secret: bytes | None = None) -> str:
 
 def entry_key(kind: Kind, value: str, document_id: str, secret: bytes | None = None) -> str:
     return f"{ROOT}{kind}/{value_part(kind, value, secret)}/{document_id}"
+
+
+def component_kind(record: dict[str, Any]) -> str | None:
+    comp = record.get("component") or {}
+    return comp.get("kind")
+
+
+def procedure_codes(record: dict[str, Any]) -> list[str]:
+    """The procedure codes a record carries: its text's (metadata) and its receipt's."""
+    md = record.get("metadata") or {}
+    receipt = (record.get("component") or {}).get("receipt") or {}
+    codes = list(md.get("procedure_codes") or [])
+    if receipt.get("procedure_code"):
+        codes.append(receipt["procedure_code"])
+    return list(dict.fromkeys(codes))
+
+
+OWNER_FIELDS = (("id_card", "number"), ("application_form", "citizen_id"), ("land_certificate", "owner_citizen_id"),
+                ("receipt", "applicant_citizen_id"))
+
+
+def owner_citizen_id(component: dict[str, Any] | None) -> str | None:
+    """The owner's ID number of a component (record dict form): the card's, the applicant's, the owner's."""
+    for kind, key in OWNER_FIELDS:
+        part = (component or {}).get(kind)
+        if isinstance(part, dict) and part.get(key):
+            return str(part[key])
+    return None
+
+
+def citizen_ids(record: dict[str, Any]) -> list[str]:
+    """Every citizen ID a record holds: the text's and its component fields'."""
+    md = record.get("metadata") or {}
+    ids = list(md.get("citizen_ids") or [])
+    owner = owner_citizen_id(record.get("component"))
+    if owner:
+        ids.append(owner)
+    return list(dict.fromkeys(ids))
 
 
 def entries_for(record: dict[str, Any], secret: bytes | None) -> list[str]:
@@ -92,7 +135,10 @@ def entries_for(record: dict[str, Any], secret: bytes | None) -> list[str]:
         out.append(entry_key("number_symbol", md["number_symbol"], doc))
     if md.get("issued_date") and re.match(r"^\d{4}-\d{2}-\d{2}$", md["issued_date"]):
         out.append(entry_key("issued_date", md["issued_date"], doc))
-    ids = md.get("citizen_ids") or []
+    if component_kind(record):
+        out.append(entry_key("kind", component_kind(record), doc))  # type: ignore[arg-type]
+    out.extend(entry_key("procedure", code, doc) for code in procedure_codes(record))
+    ids = citizen_ids(record)
     if ids and secret is None:
         if not _warned_no_key:
             log.warning("SOHOA_INDEX_KEY is not set: citizen IDs are not indexed")
@@ -155,8 +201,12 @@ def matches(record: dict[str, Any], kind: Kind, value: str, secret: bytes | None
         return bool(ns) and normalize_number_symbol(ns) == normalize_number_symbol(value)
     if kind == "issued_date":
         return (md.get("issued_date") or "").startswith(value)
+    if kind == "kind":
+        return component_kind(record) == value.strip()
+    if kind == "procedure":
+        return value.strip() in procedure_codes(record)
     digits = re.sub(r"\D", "", value)
-    return any(re.sub(r"\D", "", c) == digits for c in md.get("citizen_ids") or [])
+    return any(re.sub(r"\D", "", c) == digits for c in citizen_ids(record))
 
 
 def rebuild(archive: Archive, records: Iterable[dict[str, Any]], secret: bytes | None = None) -> int:

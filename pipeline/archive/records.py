@@ -118,12 +118,27 @@ def get_pages(archive: Archive, document_id: str) -> list[PageText] | None:
     return pages_from_json(archive.get_json(pages_key(document_id)))
 
 
-def manifest_entry(record: dict[str, Any], filename: str | None = None) -> dict[str, Any]:
-    """A document's line in its dossier manifest; `filename` is its name in that dossier (default: the record's)."""
+def manifest_entry(record: dict[str, Any], filename: str | None = None, *,
+                   secret: bytes | None = None) -> dict[str, Any]:
+    """A document's line in its dossier manifest; `filename` is its name in that dossier (default: the record's).
+
+    `kind` is the component kind; `owner_citizen_hmac` the owner's citizen ID keyed like the index
+    (SOHOA_INDEX_KEY; absent without a key — the manifest never holds an ID in clear); a receipt
+    adds the `dossier_code` it carries."""
     md = record.get("metadata") or {}
-    return {"document_id": record["document_id"], "filename": filename or record["source"]["filename"],
-            "document_type": md.get("document_type"), "number_symbol": md.get("number_symbol"),
-            "issued_date": md.get("issued_date"), "record": keys.record(record["document_id"])}
+    comp = record.get("component") or {}
+    entry = {"document_id": record["document_id"], "filename": filename or record["source"]["filename"],
+             "kind": comp.get("kind"), "document_type": md.get("document_type"),
+             "number_symbol": md.get("number_symbol"), "issued_date": md.get("issued_date"),
+             "record": keys.record(record["document_id"])}
+    secret = secret if secret is not None else index.index_key_from_env()
+    owner = index.owner_citizen_id(comp)
+    if owner and secret is not None:
+        entry["owner_citizen_hmac"] = index.citizen_hash(owner, secret)
+    receipt = comp.get("receipt") or {}
+    if receipt.get("dossier_code"):
+        entry["dossier_code"] = receipt["dossier_code"]
+    return entry
 
 
 def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, Any]]) -> bool:

@@ -357,6 +357,13 @@ def _signer(pages: list[PageText], h: hdr.Header, out: dict[str, Field], zone: b
 
 # -- identifiers and cross-checks ---------------------------------------------------------------
 
+def identifiers(pages: list[PageText]) -> dict[str, Field]:
+    """Citizen IDs, dossier and procedure codes anywhere in the text (for papers without a Decree 30 header)."""
+    out: dict[str, Field] = {}
+    _identifiers(pages, out)
+    return out
+
+
 def _identifiers(pages: list[PageText], out: dict[str, Field]) -> None:
     for name, finder in (("citizen_ids", parsers.citizen_ids), ("dossier_codes", parsers.dossier_codes),
                          ("procedure_codes", parsers.procedure_codes)):
@@ -392,4 +399,4 @@ def _cross_checks(pages: list[PageText], out: dict[str, Field]) -> None:
         agency.confidence = max(agency.confidence, 0.95)
 
 
-__all__ = ["REVIEW_BELOW", "Field", "abbreviation", "read_all"]
+__all__ = ["REVIEW_BELOW", "Field", "abbreviation", "identifiers", "read_all"]
