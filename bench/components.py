@@ -31,7 +31,7 @@ from pipeline import document, pages  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from pipeline.models import PageText  # noqa: E402
 from pipeline.options import Options  # noqa: E402
-from pipeline.synth_components import Sample, generate  # noqa: E402
+from pipeline.synth_components import Sample, sample  # noqa: E402
 from pipeline.text import fold  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "components"
@@ -84,20 +84,20 @@ def norm(v: object) -> object:
     return v
 
 
-def run_one(args: tuple[int, int, int, bool]) -> dict[str, Any]:
-    i, n, seed, cache = args
-    sample = generate(n, seed)[i]
+def run_one(args: tuple[int, int, bool]) -> dict[str, Any]:
+    i, seed, cache = args
+    doc = sample(i, seed)
     t0 = time.monotonic()
-    ps = pages_of(sample, cache)
+    ps = pages_of(doc, cache)
     t1 = time.monotonic()
     ex = extract(ps)
     t2 = time.monotonic()
     comp = ex.component.model_dump(mode="json") if ex.component else {}
-    part = comp.get(sample.kind) or ({"document_type": comp.get("document_type")} if sample.kind == "administrative"
+    part = comp.get(doc.kind) or ({"document_type": comp.get("document_type")} if doc.kind == "administrative"
                                      else {})
-    return {"name": sample.name, "kind": sample.kind, "quality": sample.quality, "got_kind": comp.get("kind"),
-            "confidence": comp.get("confidence"), "cues": comp.get("cues"), "truth": sample.fields,
-            "got": {k: part.get(k) for k in sample.fields} if sample.kind in (
+    return {"name": doc.name, "kind": doc.kind, "quality": doc.quality, "got_kind": comp.get("kind"),
+            "confidence": comp.get("confidence"), "cues": comp.get("cues"), "truth": doc.fields,
+            "got": {k: part.get(k) for k in doc.fields} if doc.kind in (
                 "receipt", "application_form", "id_card", "land_certificate", "administrative") else {},
             "review": list(ex.review.fields), "ocr_s": round(t1 - t0, 2), "extract_s": round(t2 - t1, 3),
             "codes": [c["scheme"] for c in comp.get("codes", [])]}
@@ -135,7 +135,7 @@ def main(argv: list[str]) -> None:
 
     n, seed, jobs = int(opt("--n", "105")), int(opt("--seed", "19")), int(opt("--jobs", "2"))
     cache = "--cache" in argv
-    args = [(i, n, seed, cache) for i in range(n)]
+    args = [(i, seed, cache) for i in range(n)]
     with ProcessPoolExecutor(jobs) as pool:
         rows = list(pool.map(run_one, args))
     table, summary = score(rows)

@@ -7,7 +7,7 @@
   line; a symbol found but damaged (checksum, format) → kept with its error and no text to trust;
   anything else from the library → no codes and a warning, never an exception out of extraction.
 
-Cost: pages are decoded at `DECODE_DPI` (150): a QR code printed on a receipt decodes there in
+Cost: scanned pages are decoded at `DECODE_DPI` (150): a QR code printed on a receipt decodes there in
 ~30 ms on an A4 page, a page without a code costs ~20 ms. Only the 2-D formats and Code 128 (the
 linear code some systems print under the dossier code) are searched; all formats cost ~8× more.
 Nothing decoded here is logged: codes hold citizens' ID numbers and names.

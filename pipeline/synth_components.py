@@ -469,20 +469,24 @@ def degrade(im: Image.Image, quality: str, rng: random.Random) -> Image.Image:
     return im
 
 
-def generate(n: int, seed: int = 19) -> list[Sample]:
-    """`n` documents over every kind and scan quality, deterministic for a seed (bench/components.py)."""
-    rng = random.Random(seed)
+def sample(i: int, seed: int = 19) -> Sample:
+    """Document `i` of the generated set: kinds in turn, scan qualities cycling per round of kinds; each
+    document has its own random stream, so one can be rendered without the others."""
+    rng = random.Random(seed * 100_003 + i)
     makers = [("receipt", lambda: receipt(rng, qr=rng.choice(("json", "pairs", "pipe")))),
               ("application_form", lambda: form(rng)),
-              ("id_card", lambda: id_card(rng, layout=rng.choice(("front", "back", "photocopy", "photo")))),
+              ("id_card", lambda: id_card(rng, layout=("front", "back", "photocopy", "photo")[(i // 7) % 4])),
               ("land_certificate", lambda: land_certificate(rng)), ("contract", lambda: contract(rng)),
               ("administrative", lambda: decision(rng)), ("other", lambda: other(rng))]
-    out = []
-    for i in range(n):
-        kind, make = makers[i % len(makers)]
-        s = make()
-        quality = s.quality if s.quality == "photo" else QUALITIES[(i // len(makers)) % (len(QUALITIES) - 1)]
-        s.images = [degrade(im, quality, rng) for im in s.images] if quality != "photo" else s.images
-        s.quality, s.name = quality, f"{i:03d}-{kind}-{quality}"
-        out.append(s)
-    return out
+    kind, make = makers[i % len(makers)]
+    s = make()
+    quality = s.quality if s.quality == "photo" else QUALITIES[(i // len(makers)) % (len(QUALITIES) - 1)]
+    if quality != "photo":
+        s.images = [degrade(im, quality, rng) for im in s.images]
+    s.quality, s.name = quality, f"{i:03d}-{kind}-{quality}"
+    return s
+
+
+def generate(n: int, seed: int = 19) -> list[Sample]:
+    """`n` documents over every kind and scan quality, deterministic for a seed (bench/components.py)."""
+    return [sample(i, seed) for i in range(n)]

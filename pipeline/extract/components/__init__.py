@@ -43,16 +43,21 @@ class ComponentRead:
 
 
 def decode_codes(pages: Sequence[PageText]) -> list[Code]:
-    """Every code on every page, at the cheap resolution."""
-    return codes.interpret(c for p in pages for c in barcodes.decode_page(p))
+    """Every code on every scanned page, at the cheap resolution. Text-layer pages are not rendered for
+    it (that would cost born-digital runs several times their extraction): a born-digital receipt or ID
+    card is looked at in `_second_look`, once its kind is known."""
+    return codes.interpret(c for p in pages if p.method == "ocr" for c in barcodes.decode_page(p))
 
 
 def _second_look(pages: Sequence[PageText], kind: str, found: list[Code]) -> list[Code]:
-    """A receipt or ID card whose code did not decode at the cheap resolution: its first page at full resolution."""
+    """A receipt or ID card whose code was not decoded: its first page again (rendered, for a text layer;
+    at full resolution for a scan)."""
     scheme = _WANTS_CODE.get(kind)
     if scheme is None or any(c.scheme == scheme for c in found) or not pages:
         return found
-    again = codes.interpret(barcodes.decode_page(pages[0], dpi=barcodes.FULL_DPI))
+    first = pages[0]
+    again = codes.interpret(barcodes.decode_page(first, dpi=barcodes.DECODE_DPI if first.method == "text_layer"
+                                                 else barcodes.FULL_DPI))
     seen = {(c.page, c.text) for c in found}
     return found + [c for c in again if (c.page, c.text) not in seen]
 
