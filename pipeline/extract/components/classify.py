@@ -54,7 +54,8 @@ LABELS: dict[str, tuple[str, ...]] = {
                          r"SO\s*VAO\s*SO"),
     "contract": (r"\bBEN\s*A\b", r"\bBEN\s*B\b", r"BEN\s*(?:NHAN\s*)?CHUYEN\s*NHUONG", r"BEN\s*(?:DUOC\s*)?UY\s*QUYEN",
                  r"\bDIEU\s*1\b", r"CONG\s*CHUNG", r"HAI\s*BEN"),
-    "id_card": (r"FULL\s*NAME", r"DATE\s*OF\s*BIRTH", r"PLACE\s*OF\s*(?:ORIGIN|RESIDENCE)", r"DATE\s*OF\s*EXPIRY",
+    "id_card": (r"NGON\s*TRO", r"CUC\s*CANH\s*SAT",
+                r"FULL\s*NAME", r"DATE\s*OF\s*BIRTH", r"PLACE\s*OF\s*(?:ORIGIN|RESIDENCE)", r"DATE\s*OF\s*EXPIRY",
                 r"NATIONALITY", r"QUE\s*QUAN", r"QUOC\s*TICH", r"SO\s*DINH\s*DANH\s*CA\s*NHAN",
                 r"PERSONAL\s*IDENTIFICATION", r"IDVNM", r"DAC\s*DIEM\s*NHAN\s*DANG", r"CO\s*GIA\s*TRI\s*DEN",
                 r"SOCIALIST\s*REPUBLIC"),
@@ -90,11 +91,17 @@ def _upper_ratio(text: str) -> float:
     return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
 
 
+_MRZ = re.compile(r"^I[DO0]VNM\d{6}")  # first line of a Vietnamese ID card's machine-readable zone (back)
+
+
 def _titles(page: PageText) -> list[_Title]:
     out = []
     lines = [ln for ln in page.lines if ln.words]
     for i, line in enumerate(lines):
         text = line.text.strip(" .:-_*")
+        if _MRZ.match(fold(text).replace(" ", "")):
+            out.append(_Title("id_card", 0.95, "IDVNM…", page.number, line.bbox, line.bbox[1]))
+            continue
         if len(text) < 6 or _upper_ratio(text) < 0.75:
             continue
         joined, box = text, line.bbox

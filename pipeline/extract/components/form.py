@@ -78,7 +78,8 @@ def read(pages: Sequence[PageText], decision: Decision) -> dict[str, Field]:
     phone = values.parse_phone(phone_hit.value) if phone_hit else None
     out["phone"] = phone_hit.field(phone) if phone_hit and phone else \
         Field(reason="phone not found" if phone_hit is None else "phone unreadable")
-    for name, hit in hits.items():
-        values.handwritten(out[name], hit)
     values.cross_check_id(out["citizen_id"], out["date_of_birth"], None)
+    id_checked = out["citizen_id"].confidence >= 0.95 and not out["citizen_id"].reason
+    for name, hit in hits.items():
+        values.handwritten(out[name], hit, checked=name in ("citizen_id", "date_of_birth") and id_checked)
     return out

@@ -119,10 +119,28 @@ def missing(what: str) -> Field:
     return Field(reason=f"{what} not found")
 
 
-def handwritten(f: Field, hit: Hit | None) -> Field:
-    """A value filled in by hand: an OCR read below clean print's confidence is kept for a person to check
-    (the rule of pipeline.extract.fields for handwritten numbers and days)."""
-    if hit is not None and hit.page.method == "ocr" and f.value is not None and f.confidence < PRINTED:
+def blue_ink(hit: Hit) -> bool:
+    """Whether the value's words are written in blue (a ballpoint fill-in), from the page image."""
+    from pipeline.extract import zones
+
+    got = zones.crop_zone(hit.page, hit.bbox, dpi=100)
+    if got is None:
+        return False
+    import numpy as np
+
+    a = np.asarray(got[0]).astype(np.int16)
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    ink = a.mean(axis=2) < 170
+    blue = ink & (b - r > 30) & (b - g > 10)
+    return bool(ink.sum()) and blue.sum() > 0.3 * ink.sum()
+
+
+def handwritten(f: Field, hit: Hit | None, *, checked: bool = False) -> Field:
+    """A value filled in by hand — in blue ink, or read below clean print's confidence — is kept for a person
+    to check unless a check confirmed it (the rule of pipeline.extract.fields for handwritten numbers)."""
+    if hit is None or hit.page.method != "ocr" or f.value is None:
+        return f
+    if f.confidence < PRINTED or (not checked and blue_ink(hit)):
         f.confidence = min(f.confidence, 0.75)
         f.reason = f.reason or "handwritten or unclear"
     return f
