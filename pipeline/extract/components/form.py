@@ -79,7 +79,7 @@ def read(pages: Sequence[PageText], decision: Decision) -> dict[str, Field]:
     out["phone"] = phone_hit.field(phone) if phone_hit and phone else \
         Field(reason="phone not found" if phone_hit is None else "phone unreadable")
     values.cross_check_id(out["citizen_id"], out["date_of_birth"], None)
-    id_checked = out["citizen_id"].confidence >= 0.95 and not out["citizen_id"].reason
+    # the birth-year digits agreeing confirm only those digits: a handwritten number stays flagged
     for name, hit in hits.items():
-        values.handwritten(out[name], hit, checked=name in ("citizen_id", "date_of_birth") and id_checked)
+        values.handwritten(out[name], hit)
     return out
