@@ -27,7 +27,9 @@ from pipeline.options import Options  # noqa: E402
 from pipeline.signatures import Signature, read_signatures  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
-DEV = ROOT.parent / "shared" / "eval" / "real-dev"
+# ../shared beside a main checkout, ../../shared beside a worktree in /work/wt/NAME
+DEV = next((d for d in (ROOT.parent / "shared" / "eval" / "real-dev", ROOT.parents[1] / "shared" / "eval" / "real-dev")
+            if d.exists()), ROOT.parent / "shared" / "eval" / "real-dev")
 VERSION = 2  # bump when the way pages are made changes: older pickles are rebuilt
 
 

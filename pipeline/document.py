@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import __version__, extract, intake, pages, searchable, tesseract, workdir
+from pipeline import __version__, extract, fulltext, intake, pages, searchable, tesseract, workdir
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store
 from pipeline.errors import ProcessingError, SohoaError, TesseractError, WorkDirError
@@ -157,7 +157,7 @@ def _digitize(
         sigs = read_signatures(item.path) if media_type == "application/pdf" else []
         extraction = extract.extract(page_texts, language=options.language, tessdata=options.tessdata_dir,
                                      signatures=sigs)
-        text = "\f".join(p.text for p in page_texts) + "\n"
+        text = fulltext.document_text(page_texts)
         record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome, sigs)
         stage("archive")
         store.write_document(archive, document_id=sha, media_type=media_type, original=item.path,

@@ -106,14 +106,14 @@ def render_page(doc: Document, *, dpi: int = 300, color: bool = True) -> tuple[I
     for i in range(max(len(left_lines), len(right_lines))):
         if i < len(left_lines):
             centered(left_lines[i][0], left_lines[i][1], col_l, y + i * step)
-            printed.append(left_lines[i][0])
         if i < len(right_lines):
             centered(right_lines[i][0], right_lines[i][1], col_r, y + i * step)
-            printed.append(right_lines[i][0])
     y += max(len(left_lines), len(right_lines)) * step + step // 2
     centered(doc.number_line, reg, col_l, y)
     centered(doc.date_line, ital, col_r, y)
-    printed += [doc.number_line, doc.date_line]
+    # reading order: the left block (agency, number, "V/v" of a công văn), then the right one
+    printed += [t for t, _ in left_lines] + [doc.number_line]
+    right_block = [t for t, _ in right_lines] + [doc.date_line]
     y += step
     if doc.type_name is None:  # công văn: "V/v …" under the number
         for line in doc.summary_lines:
@@ -121,7 +121,8 @@ def render_page(doc: Document, *, dpi: int = 300, color: bool = True) -> tuple[I
             printed.append(line)
             y += step
         y += step
-    else:
+    printed += right_block
+    if doc.type_name is not None:
         y += step
         centered(doc.type_name, bold, (left, right), y)
         printed.append(doc.type_name)

@@ -22,10 +22,12 @@ from rapidfuzz.distance import Levenshtein
 from pipeline import beside
 from pipeline.extract import parsers, syllables
 from pipeline.extract.zones import Segment, zone_ocr
+from pipeline.lang import correct, lexicon
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.text import nfc, strip_accents
 
 PUNCT = ".,;:!?()[]\"'“”‘’…"
+SETTLE_MARGIN = 1.0  # log10 units of the language model's score (`lang.correct.support`)
 
 
 @dataclass
@@ -109,10 +111,14 @@ def _score(token: str, votes: int, vocab: Counter[str], rivals: list[str]) -> fl
     marks stacked on ô/ê/â far more often than it invents them: 'cô' for 'cố', 'bô' for 'bố')."""
     word = _core(token)[1]
     ok = syllables.valid(word)
-    base, tones = syllables.split_tone(word)
-    lost = tones and any(syllables.split_tone(_core(r)[1]) == (base, []) for r in rivals)
     return (votes + (1.5 if ok else -2.0 if ok is False else 0.0) + (1.0 if vocab[word.lower()] else 0.0)
-            + (1.0 if lost else 0.0))
+            + (1.0 if _lost(word, rivals) else 0.0))
+
+
+def _lost(word: str, rivals: list[str]) -> bool:
+    """Whether `word` has a tone mark that a rival read lacks, letters otherwise the same."""
+    base, tones = syllables.split_tone(word)
+    return bool(tones) and any(syllables.split_tone(_core(r)[1]) == (base, []) for r in rivals)
 
 
 def _from_vocab(token: str, vocab: Counter[str]) -> str | None:
@@ -131,26 +137,72 @@ def _from_vocab(token: str, vocab: Counter[str]) -> str | None:
     return pre + v + post
 
 
-def combine(base: list[list[str]], alts: list[list[list[str]]], vocab: Counter[str]) -> SummaryRead:
-    """Word-by-word choice among the page read (`base`, per line) and the re-reads (`alts`)."""
+def combine(base: list[list[str]], alts: list[list[list[str]]], vocab: Counter[str],
+            confidences: list[float] | None = None) -> SummaryRead:
+    """Word-by-word choice among the page read (`base`, per line) and the re-reads (`alts`), then the
+    language model's pass over the whole summary (`lang.correct`: the reads as candidates, their votes
+    as prior, the lexicon's variants for marks no read got right; `confidences`, the page read's, per
+    word, keep context from replacing a word the OCR was sure of)."""
     chosen: list[str] = []
+    reads: list[list[str]] = []
+    prior: list[dict[str, float]] = []
     agreed = bool(alts)
-    changed: list[tuple[str, str]] = []
     for li, tokens in enumerate(base):
         aligned = [_align(tokens, alt[li] if li < len(alt) else []) for alt in alts]
         for ti, token in enumerate(tokens):
             cands = [token] + [a[ti] for a in aligned if a[ti] is not None]  # type: ignore[misc]
-            if len(cands) < len(alts) + 1 or len(set(cands)) > 1:
-                agreed = False
+            if len(cands) < len(alts) + 1:
+                agreed = False  # a read that lost the word: nothing to weigh
             votes = Counter(cands)
             pick = max(votes, key=lambda c: (_score(c, votes[c], vocab, list(votes)), c == token))
             fixed = _from_vocab(pick, vocab)
             if fixed:
                 pick, agreed = fixed, False
-            if pick != token:
-                changed.append((token, pick))
             chosen.append(pick)
-    return SummaryRead(" ".join(chosen), agreed, changed)
+            reads.append(list(votes))
+            prior.append(_prior(votes, vocab))
+    words, fixes = correct.correct(chosen, reads=reads, prior=prior, confidences=confidences)
+    if any(f.why != "reads" for f in fixes):
+        agreed = False  # a mark no read gave: for a person to check
+    fixed = correct.Tokens.of(words).fixed  # names and codes: the language model has no say on them
+    agreed = agreed and all(_settled(words, i, reads[i], len(alts) + 1, fixed[i]) for i in range(len(words)))
+    flat = [t for ln in base for t in ln]
+    changed = [(a, b) for a, b in zip(flat, words, strict=True) if a != b]
+    return SummaryRead(" ".join(words), agreed, changed)
+
+
+def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: bool) -> bool:
+    """Whether the choice at i can be trusted: every read says it; or, for a word that is no name nor
+    code, it has the most votes and the language model prefers it to every rival by a clear margin in
+    its place ('Về việc' over 'Và việc')."""
+    def same(t: str) -> str:  # marks count, case and punctuation do not
+        return lexicon.key(_core(t)[1])
+
+    rivals = [r for r in set(reads) if same(r) != same(words[i])]
+    if not rivals:
+        return True
+    if name:
+        return False
+    votes = Counter(same(r) for r in reads)
+    own = votes[same(words[i])]
+    if own * 2 <= n_reads or any(votes[same(r)] >= own for r in rivals):
+        return False
+    score = correct.support(words, i, [words[i], *rivals])
+    return all(score[words[i]] - score[r] >= SETTLE_MARGIN for r in rivals)
+
+
+def _prior(votes: Counter[str], vocab: Counter[str]) -> dict[str, float]:
+    """The language model's prior for each read of a place: its votes, its use in the body text and a
+    tone mark a rival lacks (see `_score`), as lexicon keys."""
+    out: dict[str, float] = {}
+    for c, n in votes.items():
+        word = _core(c)[1]
+        k = lexicon.key(word)
+        if not k.isalpha():
+            continue
+        bonus = n + (1.0 if vocab[word.lower()] else 0.0) + (1.0 if _lost(word, list(votes)) else 0.0)
+        out[k] = max(out.get(k, bonus), bonus)
+    return out
 
 
 def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: float | None = None,
@@ -172,7 +224,7 @@ def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: 
         rereads = [f.result() for f in [beside.submit(pool, reread, 1.5, 6), beside.submit(pool, reread, 2.0, 4)]]
     alts = [_alt_lines(segs, lines) for lines in rereads if lines]
     vocab = document_vocabulary(pages, box, page.number)
-    got = combine(base, alts, vocab)
+    got = combine(base, alts, vocab, [w.confidence for s in segs for w in s.line.words])
     got.text = parsers.clean(got.text)
     return got
 

@@ -27,7 +27,7 @@ from pipeline.models import BBox, Line, PageText
 
 log = logging.getLogger(__name__)
 
-COLUMN_GAP = 32.0  # points; wider than any word gap in justified body text at 13–14 pt
+COLUMN_GAP = layout.COLUMN_GAP
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,7 @@ class Segment:
 
 def segments(page: PageText, *, gap: float = COLUMN_GAP) -> list[Segment]:
     """Lines split at horizontal gaps wider than `gap`, top to bottom."""
-    out: list[Segment] = []
-    for line in page.lines:
-        current = [line.words[0]] if line.words else []
-        for w in line.words[1:]:
-            if w.bbox[0] - current[-1].bbox[2] > gap:
-                out.append(Segment(Line(tuple(current)), page.number))
-                current = []
-            current.append(w)
-        if current:
-            out.append(Segment(Line(tuple(current)), page.number))
+    out = [Segment(piece, page.number) for line in page.lines for piece in layout.split(line, gap)]
     out.sort(key=lambda s: (round(s.bbox[1] / 4), s.bbox[0]))
     return out
 
