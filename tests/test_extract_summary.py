@@ -45,6 +45,24 @@ def test_combine_prefers_the_mark_ocr_loses_and_agrees_when_all_reads_do() -> No
     assert not summary.combine([["công", "bố"]], [], Counter()).agreed  # no second read: not confirmed
 
 
+def test_circumflex_tone_every_read_dropped_is_mended_by_the_lexicon_and_flagged() -> None:
+    """Tesseract's `vie` drops the tone on bold circumflex vowels in every read ('bỗ nhiệm', 'phố
+    thông'): the language model mends it, and the summary goes to a person since no read said so."""
+    reads = [["Về", "việc", "bỗ", "nhiệm", "hiệu", "trưởng", "trường", "phố", "thông"]]
+    got = summary.combine(reads, [reads, reads], Counter())
+    assert got.text == "Về việc bổ nhiệm hiệu trưởng trường phổ thông"
+    assert not got.agreed and ("bỗ", "bổ") in got.changed
+
+
+def test_minority_non_word_read_is_outvoted_and_trusted_but_a_name_disagreement_is_not() -> None:
+    page = [["Về", "việc", "chuẩn", "bị", "hồ", "sơ"]]
+    got = summary.combine(page, [page, [["Về", "việc", "chuân", "bị", "hồ", "sơ"]]], Counter())
+    assert got.text == "Về việc chuẩn bị hồ sơ" and got.agreed
+    named = [["bổ", "nhiệm", "ông", "Lê", "Văn", "Tỵ"]]
+    got = summary.combine(named, [named, [["bổ", "nhiệm", "ông", "Lê", "Văn", "Ty"]]], Counter())
+    assert got.text == "bổ nhiệm ông Lê Văn Tỵ" and not got.agreed  # the language model has no say on names
+
+
 def test_impossible_word_fixed_from_the_body_vocabulary() -> None:
     got = summary.combine([["tỉnh", "Quảng", "Nøãi,"]], [[["tỉnh", "Quảng", "Nøãi,"]]], Counter({"ngãi": 5}))
     assert got.text == "tỉnh Quảng Ngãi," and not got.agreed

@@ -159,9 +159,10 @@ def combine(base: list[list[str]], alts: list[list[list[str]]], vocab: Counter[s
             if fixed:
                 pick, agreed = fixed, False
             chosen.append(pick)
-            reads.append(list(votes))
+            reads.append(cands)
             prior.append(_prior(votes, vocab))
-    words, fixes = correct.correct(chosen, reads=reads, prior=prior, confidences=confidences)
+    words, fixes = correct.correct(chosen, reads=[list(dict.fromkeys(r)) for r in reads], prior=prior,
+                                   confidences=confidences)
     if any(f.why != "reads" for f in fixes):
         agreed = False  # a mark no read gave: for a person to check
     fixed = correct.Tokens.of(words).fixed  # names and codes: the language model has no say on them
@@ -192,8 +193,9 @@ def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: boo
 
 
 def _prior(votes: Counter[str], vocab: Counter[str]) -> dict[str, float]:
-    """The language model's prior for each read of a place: its votes, its use in the body text and a
-    tone mark a rival lacks (see `_score`), as lexicon keys."""
+    """The language model's prior for each read of a place, as lexicon keys: its votes, its use in the
+    body text and a tone mark a rival lacks (see `_score`), less the best read's. So the reads rank
+    among themselves, and a mark no read gave (prior 0) still needs the context to win."""
     out: dict[str, float] = {}
     for c, n in votes.items():
         word = _core(c)[1]
@@ -202,7 +204,8 @@ def _prior(votes: Counter[str], vocab: Counter[str]) -> dict[str, float]:
             continue
         bonus = n + (1.0 if vocab[word.lower()] else 0.0) + (1.0 if _lost(word, list(votes)) else 0.0)
         out[k] = max(out.get(k, bonus), bonus)
-    return out
+    top = max(out.values(), default=0.0)
+    return {k: v - top for k, v in out.items()}
 
 
 def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: float | None = None,
