@@ -7,12 +7,14 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from flows.cli_common import ArchiveOpt, console, fail
 from pipeline.errors import ExitCode, SohoaError
 from schemas.record import COMPONENT_KINDS
 
 records_app = typer.Typer(no_args_is_help=True, help="Read archived records.")
+console_out = Console(highlight=False, soft_wrap=True)  # results on stdout; `console` (stderr) for messages
 
 
 @records_app.command("export")
@@ -139,3 +141,77 @@ def records_find(
     if not found:
         console.print("no matching record")
         raise typer.Exit(1)
+
+
+@records_app.command("search")
+def records_search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, a OR b, -excluded; marks optional.')],
+    archive: ArchiveOpt = "archive",
+    field: Annotated[str | None, typer.Option("--field", help="Only this field: summary, number_symbol, "
+                                              "document_type, issuing_agency, signer, issued_place, text.")] = None,
+    dossier: Annotated[str | None, typer.Option("--dossier", help="Only documents of this dossier (hồ sơ).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: component.kind, else the document "
+                                             "type (e.g. 'Quyết định'; marks and case do not matter).")] = None,
+    date_from: Annotated[str | None, typer.Option("--date-from", help="Issued on or after YYYY[-MM[-DD]].")] = None,
+    date_to: Annotated[str | None, typer.Option("--date-to", help="Issued on or before YYYY[-MM[-DD]].")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most this many results.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per result line.")] = False,
+    index: Annotated[str | None, typer.Option("--index", envvar="SOHOA_SEARCH_INDEX",
+                                              help="The index file (default: beside the archive).")] = None,
+) -> None:
+    """Full-text search of the archived records, with or without Vietnamese marks, best first.
+
+    Exit code 0 with results, 1 with none."""
+    from rich.markup import escape
+
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive, search_index=index) as r:
+            hits = r.search(query, field=field, dossier=dossier, kind=kind, date_from=date_from, date_to=date_to,
+                            limit=limit, mark=("\x02", "\x03"))
+    except SohoaError as e:
+        fail(e)
+    for hit in hits:
+        if as_json:
+            out = dict(hit.to_dict(), snippet=hit.snippet.replace("\x02", "«").replace("\x03", "»"))
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            continue
+        snippet = escape(hit.snippet).replace("\x02", "[bold yellow]").replace("\x03", "[/bold yellow]")
+        head = "  ".join(v for v in (hit.document_id[:12], hit.dossier_id, hit.document_type, hit.number_symbol,
+                                     hit.issued_date) if v)
+        console_out.print(f"[cyan]{escape(head)}[/cyan]\n    {snippet}", highlight=False)
+    if not hits:
+        console.print("no matching record" + (_ID_HINT if _looks_like_citizen_id(query) else ""))
+        raise typer.Exit(1)
+
+
+_ID_HINT = " (citizen IDs are not searchable as text: use `sohoa records find --citizen-id`)"
+
+
+def _looks_like_citizen_id(query: str) -> bool:
+    from pipeline.search.fold import MASK, mask_citizen_ids
+
+    return MASK in mask_citizen_ids(query)
+
+
+@records_app.command("reindex")
+def records_reindex(
+    archive: ArchiveOpt = "archive",
+    index: Annotated[str | None, typer.Option("--index", envvar="SOHOA_SEARCH_INDEX",
+                                              help="The index file (default: beside the archive).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Rebuild the search index from the archive alone; searches and runs may go on meanwhile."""
+    from pipeline import reader
+
+    try:
+        with reader.open_reader(archive, search_index=index) as r:
+            rep = r.reindex()
+    except SohoaError as e:
+        fail(e)
+    if as_json:
+        sys.stdout.write(json.dumps(rep.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(f"{rep.records} records indexed in {rep.seconds:.1f} s ({rep.changed} changed, "
+                         f"{rep.removed} removed): {rep.location}\n")

@@ -183,6 +183,32 @@ class RecordNotFoundError(SohoaError):
     message_vi = "không có hồ sơ {detail} trong kho"
 
 
+class SearchQueryError(SohoaError):
+    code = "E_SEARCH_QUERY"
+    stage = "search"
+    exit_code = ExitCode.bad_args
+    message = "bad search: {detail}"
+    message_vi = "câu tìm kiếm không hợp lệ: {detail}"
+
+
+class SearchIndexMissingError(SohoaError):
+    code = "E_SEARCH_INDEX_MISSING"
+    stage = "search"
+    exit_code = ExitCode.bad_args
+    message = ("no search index at {detail}: build it from the archive with `sohoa records reindex` "
+               "(or set SOHOA_SEARCH_INDEX to where it is)")
+    message_vi = ("chưa có chỉ mục tìm kiếm tại {detail}: tạo lại từ kho bằng `sohoa records reindex` "
+                  "(hoặc đặt SOHOA_SEARCH_INDEX)")
+
+
+class SearchIndexError(SohoaError):
+    code = "E_SEARCH_INDEX"
+    stage = "search"
+    document_level = False
+    message = "the search index failed: {detail}; the archive is intact: `sohoa records reindex` rebuilds the index"
+    message_vi = "lỗi chỉ mục tìm kiếm: {detail}; kho vẫn nguyên vẹn: `sohoa records reindex` tạo lại chỉ mục"
+
+
 class WorkDirError(SohoaError):
     code = "E_WORK_DIR"
     document_level = False

@@ -7,9 +7,11 @@
         for record in r.find(number_symbol="12/2024/QĐ-UBND"): ...
         r.find(kind="id_card", dossier="000.17.22.H56-240126-0001")   # components by kind
         link = r.url(document_id)              # presigned GET of the searchable PDF (S3)
+        for hit in r.search("giao dat Mo Duc", kind="Quyết định", date_from="2024"): ...
 
 Only documents whose record.json exists are visible: a half-written document never is. Lookups
-go through the index (pipeline.archive.index) and check every hit against its record.
+go through the index (pipeline.archive.index) and check every hit against its record. `search`
+reads the full-text index (pipeline.search), which commits keep current and `reindex` rebuilds.
 """
 
 from __future__ import annotations
@@ -22,18 +24,26 @@ from pipeline.archive import Archive, index, keys, open_archive
 from pipeline.archive import records as store
 from pipeline.archive.verify import VerifyReport, verify
 from pipeline.errors import RecordNotFoundError
+from pipeline.search import Filters, Hit, SearchIndex, open_index, parse
+from pipeline.search.model import FIELDS
+from pipeline.search.rebuild import RebuildReport, rebuild
 from schemas.record import COMPONENT_KINDS
 
 
 class Reader:
-    def __init__(self, archive: Archive, *, index_key: bytes | None = None) -> None:
+    def __init__(self, archive: Archive, *, index_key: bytes | None = None,
+                 search_index: str | Path | None = None) -> None:
         self.archive = archive
         self.index_key = index_key if index_key is not None else index.index_key_from_env()
+        self.search_location = search_index  # None: SOHOA_SEARCH_INDEX, else beside the archive
+        self._search: SearchIndex | None = None
 
     def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._search is not None:
+            self._search.close()
         self.archive.close()
 
     def ids(self) -> Iterator[str]:
@@ -123,6 +133,27 @@ class Reader:
     def verify(self, prefix: str = "") -> VerifyReport:
         return verify(self.archive, prefix=prefix)
 
+    def search(self, query: str, *, field: str | None = None, dossier: str | None = None, kind: str | None = None,
+               date_from: str | None = None, date_to: str | None = None, limit: int = 20,
+               mark: tuple[str, str] = ("«", "»")) -> list[Hit]:
+        """Records whose text or metadata match `query` (pipeline.search.query has the syntax), best first.
 
-def open_reader(uri: str | Path, *, index_key: bytes | None = None) -> Reader:
-    return Reader(open_archive(uri), index_key=index_key)
+        `field` limits the match to one indexed field (pipeline.search.model.FIELDS); `kind` is the
+        record's component.kind or, without one, its document type, compared folded; the dates bound
+        metadata.issued_date (YYYY, YYYY-MM or YYYY-MM-DD, inclusive)."""
+        parsed = parse(query, field, FIELDS)
+        filters = Filters(dossier=dossier, kind=kind, date_from=date_from, date_to=date_to, limit=limit)
+        return self.search_index().search(parsed, filters, mark)
+
+    def search_index(self, *, create: bool = False) -> SearchIndex:
+        if self._search is None:
+            self._search = open_index(self.archive, location=self.search_location, create=create)
+        return self._search
+
+    def reindex(self, *, workers: int = 8) -> RebuildReport:
+        """Rebuild the search index from the archive alone (record.json, text.txt, manifests)."""
+        return rebuild(self.archive, self.search_index(create=True), workers=workers)
+
+
+def open_reader(uri: str | Path, *, index_key: bytes | None = None, search_index: str | Path | None = None) -> Reader:
+    return Reader(open_archive(uri), index_key=index_key, search_index=search_index)

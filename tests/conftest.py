@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,18 @@ from pipeline.options import Options
 from pipeline.synth import FONT_DIRS, Document, render_page
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _search_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Search indexes of S3 test archives (kept under XDG_CACHE_HOME) go to a temporary folder, not ~/.cache."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 def cer(got: str, truth: str) -> float:

@@ -1,7 +1,8 @@
 """Record-level archive operations on top of the key/object interface.
 
 The write order is the contract: original → searchable PDF → text → record.json. A document
-without record.json is invisible to readers and redone by the next run.
+without record.json is invisible to readers and redone by the next run. After a commit the search
+index (pipeline.search, derived from the archive) is updated; its failures never fail the commit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pipeline.archive.base import Archive
 from pipeline.intake import MEDIA_TYPES
 from pipeline.locks import KeyedLocks
 from pipeline.models import Line, PageText, Word
+from pipeline.search import hooks as search_hooks
 
 log = logging.getLogger(__name__)
 
@@ -72,21 +74,24 @@ def write_document(
                       metadata=meta)
     if pages is not None:
         archive.put_json(pages_key(document_id), pages_to_json(pages), metadata=meta, compact=True)
-    commit_record(archive, record)
+    commit_record(archive, record, text=text)
 
 
-def commit_record(archive: Archive, record: dict[str, Any]) -> dict[str, Any] | None:
-    """Write record.json — the one commit path of every writer — and keep the index in step with it.
+def commit_record(archive: Archive, record: dict[str, Any], *, text: str | None = None) -> dict[str, Any] | None:
+    """Write record.json — the one commit path of every writer — and keep the indexes in step with it.
 
     Index entries go in before the commit (see pipeline.archive.index), entries the previous version
-    had and this one lacks are removed after it. Returns the previous version (None for a first commit).
-    Anything that must follow a committed record (another index) belongs here, not in its callers."""
+    had and this one lacks are removed after it; then the search index takes the record, with `text`
+    (the body just archived) or, when None (a corrected record), the body it already has. Returns the
+    previous version (None for a first commit). Anything that must follow a committed record (another
+    index) belongs here, not in its callers."""
     document_id = record["document_id"]
     index.write_entries(archive, record)
     previous = get_record(archive, document_id)
     archive.put_json(keys.record(document_id), record, metadata={"document-id": document_id})
     if previous is not None:
         index.remove_stale(archive, previous, record)
+    search_hooks.on_commit(archive, record, text)
     return previous
 
 
@@ -148,6 +153,7 @@ def add_to_manifest(archive: Archive, dossier_id: str, entries: list[dict[str, A
     read-modify-write snapshot, serialised per dossier within this process."""
     for entry in entries:
         index.add_dossier(archive, dossier_id, entry["document_id"])
+    search_hooks.on_dossier(archive, dossier_id, [e["document_id"] for e in entries])
     with _manifest_lock(dossier_id):
         return _merge_manifest(archive, dossier_id, entries)
 
