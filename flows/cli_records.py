@@ -213,5 +213,5 @@ def records_reindex(
     if as_json:
         sys.stdout.write(json.dumps(rep.to_dict(), ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(f"{rep.records} records indexed in {rep.seconds:.1f} s ({rep.changed} changed, "
-                         f"{rep.removed} removed): {rep.location}\n")
+        sys.stdout.write(f"{rep.records} records in {rep.seconds:.1f} s ({rep.changed} changed, {rep.unchanged} "
+                         f"unchanged, {rep.removed} removed): {rep.location}\n")
