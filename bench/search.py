@@ -71,8 +71,11 @@ def records(n: int, seed: int = 7) -> Iterator[IndexDoc]:
         if rng.random() < 0.1:  # OCR that lost the marks
             summary, body = fold(summary).capitalize(), fold(body)
         number = rng.randint(1, 3000)
+        symbol = f"{number}/{year}/{code}-UBND" if code else f"{number}/UBND"
+        if i == n // 2:
+            symbol = "15/2024/QĐ-UBND"  # the number/symbol query's one record
         rec = {"document_id": f"{i:064x}", "dossier_id": f"HS-{i // 8:05d}", "metadata": {
-            "document_type": dtype, "number_symbol": f"{number}/{year}/{code}-UBND" if code else f"{number}/UBND",
+            "document_type": dtype, "number_symbol": symbol,
             "issued_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", "summary": summary,
             "issuing_agency": agency, "signer_title": "CHỦ TỊCH", "signer_name": rng.choice(SIGNERS),
             "citizen_ids": []}}
