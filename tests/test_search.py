@@ -14,11 +14,13 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 from typer.testing import CliRunner
 
 from pipeline.archive import Archive, LocalArchive, keys
@@ -26,9 +28,12 @@ from pipeline.archive import records as store_ops
 from pipeline.archive.s3 import S3Archive
 from pipeline.errors import SearchIndexMissingError
 from pipeline.reader import Reader
-from pipeline.search import hooks, index_path, open_index
+from pipeline.search import Filters, hooks, index_path, open_index, parse
+from pipeline.search.fold import words
 from tests import archive_fixtures
 from tests.archive_fixtures import new_bucket, s3_config
+from tests.pgserver import PgServer, start_postgres
+from tests.test_search_fold import vietnamese
 
 s3_server = archive_fixtures.s3_server
 store = archive_fixtures.store
@@ -84,34 +89,55 @@ CORPUS: list[tuple[dict[str, Any], str]] = [
 
 
 def _fill(archive: Archive, folder: Path) -> Archive:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOHOA_SEARCH_INDEX", str(folder / "index" / "search.sqlite"))
-        for rec, text in CORPUS:
-            commit(archive, folder, rec, text)
+    for rec, text in CORPUS:
+        commit(archive, folder, rec, text)
     return archive
 
 
-@pytest.fixture(scope="module", params=["local", "s3"])
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+def _index_env(kind: str, folder: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Where the hook and the readers find the index: a SQLite file in `folder`, or a new PostgreSQL schema."""
+    if kind == "postgres":
+        return {"SOHOA_SEARCH_BACKEND": "postgres", "SOHOA_SEARCH_DSN": request.getfixturevalue("pg_server").dsn,
+                "SOHOA_SEARCH_PG_SCHEMA": f"t_{uuid.uuid4().hex[:12]}"}
+    return {"SOHOA_SEARCH_INDEX": str(folder / "index" / "search.sqlite")}
+
+
+def _archive(kind: str, folder: Path, request: pytest.FixtureRequest) -> Archive:
+    if kind == "s3":
+        return S3Archive(new_bucket(), "sohoa", s3_config(request.getfixturevalue("s3_server")))
+    return LocalArchive(folder / "archive")
+
+
+BACKENDS = ["local", "s3", "postgres"]  # SQLite beside a directory archive, SQLite for S3, PostgreSQL
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    """CORPUS committed once per module to a local and an S3 archive (indexed in its folder's index/):
-    for the tests that only read. Those that change it take `fresh`."""
+    """CORPUS committed once per module and backend, for the tests that only read ("fresh" for the others)."""
     folder = tmp_path_factory.mktemp("corpus")
-    if request.param == "local":
-        archive: Archive = LocalArchive(folder / "archive")
-    else:
-        server = request.getfixturevalue("s3_server")
-        archive = S3Archive(new_bucket(), "sohoa", s3_config(server))
+    archive = _archive(request.param, folder, request)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOHOA_SEARCH_INDEX", str(folder / "index" / "search.sqlite"))
+        for k, v in _index_env(request.param, folder, request).items():
+            mp.setenv(k, v)
         yield _fill(archive, folder)
     archive.close()
 
 
-@pytest.fixture
-def fresh(store: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Archive:
-    """CORPUS in a new local or S3 archive, for a test that changes it."""
-    monkeypatch.setenv("SOHOA_SEARCH_INDEX", str(tmp_path / "index" / "search.sqlite"))
-    return _fill(store, tmp_path)
+@pytest.fixture(params=BACKENDS)
+def fresh(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Archive]:
+    """CORPUS in a new archive and index, for a test that changes it."""
+    for k, v in _index_env(request.param, tmp_path, request).items():
+        monkeypatch.setenv(k, v)
+    archive = _archive(request.param, tmp_path, request)
+    yield _fill(archive, tmp_path)
+    archive.close()
 
 
 def ids(hits: list[Any]) -> list[str]:
@@ -202,10 +228,12 @@ def test_citizen_ids_are_not_searchable_as_text(corpus: Archive) -> None:
             assert r.search(query) == []
         (hit,) = r.search("CCCD số")
         assert CCCD not in hit.snippet and "•" * 12 in hit.snippet
-        r.search_index().optimize()
-    folder = index_path(corpus).parent  # type: ignore[union-attr]
-    for path in folder.iterdir():  # nowhere in the index files, not even unindexed
-        assert CCCD.encode() not in path.read_bytes()
+        index = r.search_index()
+        assert CCCD not in repr(index.dump())  # not even unindexed
+        if index.backend == "sqlite":
+            index.optimize()
+            for path in index_path(corpus).parent.iterdir():  # type: ignore[union-attr]
+                assert CCCD.encode() not in path.read_bytes()
 
 
 def test_a_corrected_record_is_found_under_its_new_value_not_its_old(fresh: Archive) -> None:
@@ -219,19 +247,24 @@ def test_a_corrected_record_is_found_under_its_new_value_not_its_old(fresh: Arch
         assert ids(r.search("xây dựng trường học")) == [THU_HOI]  # body text still indexed
 
 
-def test_reindex_from_the_archive_equals_the_incremental_index(fresh: Archive, tmp_path: Path) -> None:
+def test_reindex_from_the_archive_equals_the_incremental_index(fresh: Archive, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     incremental = open_index(fresh)
     store_ops.add_to_manifest(fresh, "HS-777", [store_ops.manifest_entry(CORPUS[0][0], "bản sao.pdf")])
     corrected = dict(CORPUS[2][0], metadata={**CORPUS[2][0]["metadata"], "summary": "Thu hồi đất (đã sửa)"})
     store_ops.commit_record(fresh, corrected)
     with Reader(fresh) as r:
         assert ids(r.search("giao dat", dossier="HS-777")) == [GIAO_DAT]  # the same file in a second dossier
-    with Reader(fresh, search_index=tmp_path / "rebuilt.sqlite") as r:
+    monkeypatch.setenv("SOHOA_SEARCH_INDEX", str(tmp_path / "rebuilt.sqlite"))  # another index, from the archive
+    monkeypatch.setenv("SOHOA_SEARCH_PG_SCHEMA", f"t_{uuid.uuid4().hex[:12]}")
+    with Reader(fresh) as r:
         report = r.reindex()
         assert report.records == len(CORPUS) and report.removed == 0
         assert r.search_index().dump() == incremental.dump()
-        assert [h.to_dict() for h in r.search("thu hoi dat")] == \
-            [h.to_dict() for h in Reader(fresh).search("thu hoi dat")]
+        assert r.search_index().location != incremental.location
+        for query in ("thu hoi dat", "giao đất Mộ Đức", '"giao dat"'):
+            assert [h.to_dict() for h in r.search(query)] == \
+                [h.to_dict() for h in incremental.search(parse(query), Filters())]
         again = r.reindex()  # a second rebuild reads each record.json, no text, and rewrites nothing
         assert (again.changed, again.unchanged, again.records) == (0, len(CORPUS), len(CORPUS))
 
@@ -371,3 +404,24 @@ def test_reader_without_an_index_says_how_to_build_it(tmp_path: Path, monkeypatc
         r.search("đất")
     assert "sohoa records reindex" in e.value.message_en
     assert not (tmp_path / "empty" / ".sohoa-meta" / "search.sqlite").exists()
+
+
+@pytest.fixture(scope="module")
+def pg_index(pg_server: PgServer) -> Iterator[Any]:
+    from pipeline.search.postgres import PostgresIndex
+
+    index = PostgresIndex(pg_server.dsn, schema=f"t_{uuid.uuid4().hex[:12]}")
+    yield index
+    index.close()
+
+
+@given(vietnamese)
+@settings(max_examples=150, deadline=None)
+def test_postgres_unaccent_folds_exactly_like_fold(pg_index: Any, text: str) -> None:
+    """The lexemes PostgreSQL stores (unaccent + simple over the Python-split words) are `words(text)`."""
+    from pipeline.search.postgres import tokens
+
+    vector = pg_index._conn().execute(f"SELECT to_tsvector('{pg_index._cfg}', %s)", (tokens(text),)).fetchone()[0]
+    stored = sorted(((int(p), lex.strip("'")) for lex, _, ps in (t.partition(":") for t in vector.split())
+                     for p in ps.split(",")), key=lambda x: x[0]) if vector else []
+    assert [lex for _, lex in stored] == words(text)

@@ -1,8 +1,9 @@
 """Full-text search of archived records, with Vietnamese folding ("giao dat Mo Duc" finds "giao đất … Mộ Đức").
 
 Read in this order: `fold` (the folding, citizen-ID masking), `query` (what a person types), `model`
-(what is indexed of a record, what a hit is), `sqlite` (the embedded backend), `hooks` (the index kept in
-step with every commit), `rebuild` (`sohoa records reindex`: the index from the archive alone).
+(what is indexed of a record, what a hit is), `sqlite` (the embedded backend), `postgres` (the same for an
+index shared by many machines), `hooks` (the index kept in step with every commit), `rebuild`
+(`sohoa records reindex`: the index from the archive alone).
 
 The archive is the source of truth: the index is derived, a commit never fails because of it, and a
 rebuild repairs whatever it missed. Backends share the `SearchIndex` interface; `open_index` picks one
@@ -54,10 +55,20 @@ def index_path(archive: Archive, settings: SearchSettings | None = None) -> Path
 
 def open_index(archive: Archive, *, settings: SearchSettings | None = None, location: str | Path | None = None,
                create: bool = False) -> SearchIndex:
-    """The index of `archive`; SearchIndexMissingError when it was never built (unless `create`)."""
+    """The index of `archive`; SearchIndexMissingError when it was never built (unless `create`).
+
+    `location` (a file) overrides the settings' SQLite file; SOHOA_SEARCH_BACKEND=postgres uses
+    SOHOA_SEARCH_DSN and SOHOA_SEARCH_PG_SCHEMA instead (one index for many machines)."""
     from pipeline.search.sqlite import SqliteIndex
 
     settings = settings or SearchSettings()
+    if settings.backend == "postgres" and location is None:
+        from pipeline.errors import SearchIndexError
+        from pipeline.search.postgres import PostgresIndex
+
+        if not settings.dsn:
+            raise SearchIndexError("SOHOA_SEARCH_BACKEND=postgres needs SOHOA_SEARCH_DSN (a libpq connection string)")
+        return PostgresIndex(settings.dsn, schema=settings.pg_schema, create=create)
     path = Path(location).expanduser() if location else index_path(archive, settings)
     if path is None:
         path = default_location(archive)

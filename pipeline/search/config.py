@@ -28,6 +28,7 @@ class SearchSettings(BaseSettings):
                           "not indexed as they are committed (a worker that serves no search).")
     dsn: str | None = Field(None, description="PostgreSQL: libpq connection string (password via PGPASSWORD or "
                                               "~/.pgpass, never in the string).")
+    pg_schema: str = Field("sohoa_search", description="PostgreSQL: the schema holding the index.")
 
 
 def default_location(archive: Archive) -> Path:

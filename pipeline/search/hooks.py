@@ -15,37 +15,40 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive import Archive, keys
-from pipeline.search import SearchIndex, index_path
+from pipeline.search import SearchIndex, SearchSettings, index_path, open_index
 from pipeline.search.model import doc_from_record
-from pipeline.search.sqlite import SqliteIndex
 
 log = logging.getLogger(__name__)
-_open: OrderedDict[Path, tuple[int, SqliteIndex]] = OrderedDict()  # path → (inode, index), most recent last
+_open: OrderedDict[Any, tuple[int, SearchIndex]] = OrderedDict()  # where → (inode, index), most recent last
 _KEEP = 4  # indexes kept open per process (a process writes one archive, tests many)
 _lock = threading.Lock()
 
 
 def writer(archive: Archive) -> SearchIndex | None:
     """The process's index of `archive`, opened (or created) once; None when indexing is off."""
-    path = index_path(archive)
+    settings = SearchSettings()
+    path = index_path(archive, settings)
     if path is None:
         return None
+    where: Any = (settings.dsn, settings.pg_schema) if settings.backend == "postgres" else path
     with _lock:
-        cached = _open.get(path)
-        if cached is not None and cached[0] == _inode(path):
-            _open.move_to_end(path)
+        cached = _open.get(where)
+        if cached is not None and cached[0] == _inode(where):
+            _open.move_to_end(where)
             return cached[1]
-        index = SqliteIndex(path, create=True)  # new, or the file was replaced or deleted under us
-        _open[path] = (_inode(path), index)
-        _open.move_to_end(path)
+        index = open_index(archive, settings=settings, create=True)  # new, or the file was replaced under us
+        _open[where] = (_inode(where), index)
+        _open.move_to_end(where)
         while len(_open) > _KEEP:
             _open.popitem(last=False)
         return index
 
 
-def _inode(path: Path) -> int:
+def _inode(where: Any) -> int:
+    if not isinstance(where, Path):
+        return 0
     try:
-        return os.stat(path).st_ino
+        return os.stat(where).st_ino
     except FileNotFoundError:
         return -1
 
