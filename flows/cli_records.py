@@ -156,8 +156,8 @@ def records_search(
     date_to: Annotated[str | None, typer.Option("--date-to", help="Issued on or before YYYY[-MM[-DD]].")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most this many results.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per result line.")] = False,
-    index: Annotated[str | None, typer.Option("--index", envvar="SOHOA_SEARCH_INDEX",
-                                              help="The index file (default: beside the archive).")] = None,
+    index: Annotated[str | None, typer.Option("--index", help="The SQLite index file (default: SOHOA_SEARCH_INDEX, "
+                                              "else beside the archive).")] = None,
 ) -> None:
     """Full-text search of the archived records, with or without Vietnamese marks, best first.
 
@@ -198,8 +198,8 @@ def _looks_like_citizen_id(query: str) -> bool:
 @records_app.command("reindex")
 def records_reindex(
     archive: ArchiveOpt = "archive",
-    index: Annotated[str | None, typer.Option("--index", envvar="SOHOA_SEARCH_INDEX",
-                                              help="The index file (default: beside the archive).")] = None,
+    index: Annotated[str | None, typer.Option("--index", help="The SQLite index file (default: SOHOA_SEARCH_INDEX, "
+                                              "else beside the archive).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Rebuild the search index from the archive alone; searches and runs may go on meanwhile."""

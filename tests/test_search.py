@@ -119,15 +119,27 @@ BACKENDS = ["local", "s3", "postgres"]  # SQLite beside a directory archive, SQL
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    """CORPUS committed once per module and backend, for the tests that only read ("fresh" for the others)."""
+def shared_corpus(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Archive, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("corpus")
     archive = _archive(request.param, folder, request)
+    env = _index_env(request.param, folder, request)
     with pytest.MonkeyPatch.context() as mp:
-        for k, v in _index_env(request.param, folder, request).items():
+        for k, v in env.items():
             mp.setenv(k, v)
-        yield _fill(archive, folder)
+        _fill(archive, folder)
+    yield archive, env
     archive.close()
+
+
+@pytest.fixture
+def corpus(shared_corpus: tuple[Archive, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> Archive:
+    """CORPUS committed once per module and backend, its index settings in the environment during the
+    test only: for the tests that only read ("fresh" for the others)."""
+    archive, env = shared_corpus
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return archive
 
 
 @pytest.fixture(params=BACKENDS)

@@ -17,11 +17,8 @@ WEIGHTS: dict[str, float] = {"summary": 8.0, "number_symbol": 8.0, "document_typ
 
 
 @dataclass(frozen=True)
-class IndexDoc:
-    """One record as indexed: display values plus the searchable fields (NFC, citizen IDs masked).
-
-    `fields["text"]` is None when the caller has no body text at hand (a corrected record): the index
-    keeps the copy it has."""
+class Shown:
+    """What a hit shows of its record, and what the filters compare."""
 
     document_id: str
     dossier_id: str | None
@@ -30,6 +27,15 @@ class IndexDoc:
     number_symbol: str | None
     issued_date: str | None
     summary: str | None
+
+
+@dataclass(frozen=True)
+class IndexDoc(Shown):
+    """One record as indexed: what hits show plus the searchable fields (NFC, citizen IDs masked).
+
+    `fields["text"]` is None when the caller has no body text at hand (a corrected record): the index
+    keeps the copy it has."""
+
     record_sha: str
     fields: dict[str, str | None]
 
@@ -76,16 +82,9 @@ def doc_from_record(record: dict[str, Any], text: str | None) -> IndexDoc:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Shown):
     """One search result; `snippet` marks the matches with the markers asked for (« » by default)."""
 
-    document_id: str
-    dossier_id: str | None
-    kind: str | None
-    document_type: str | None
-    number_symbol: str | None
-    issued_date: str | None
-    summary: str | None
     snippet: str
     score: float  # higher is better, within one query
     exact: int  # how many of the query's marked words or phrases matched with their marks

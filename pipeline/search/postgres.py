@@ -30,9 +30,9 @@ from psycopg import sql
 from pipeline.archive import keys
 from pipeline.errors import SearchIndexError, SearchIndexMissingError
 from pipeline.search.fold import nfc
-from pipeline.search.model import FIELDS, Hit, IndexDoc, kind_key
+from pipeline.search.model import FIELDS, Hit, IndexDoc
 from pipeline.search.query import Filters, Query, Unit
-from pipeline.search.sqlite import now
+from pipeline.search.sqlite import filter_sql, now
 
 _WEIGHT = {"summary": "A", "number_symbol": "A", "document_type": "B", "issuing_agency": "B", "signer": "C",
            "issued_place": "C", "text": "D"}
@@ -218,20 +218,9 @@ class PostgresIndex:
                            for i in range(len(query.exact_units))) or "0"
         for i, unit in enumerate(query.exact_units):
             params[f"x{i}"] = _operand(unit)
-        where = ["d.folded @@ q.q"] + ([f"{folded} @@ q.q"] if query.field else [])
-        if filters.dossier:
-            where.append(f"d.id IN (SELECT id FROM {s}.dossiers WHERE dossier = %(dossier)s)")
-            params["dossier"] = keys.component(filters.dossier)
-        if filters.kind:
-            where.append("d.kind_key = %(kind)s")
-            params["kind"] = kind_key(filters.kind)
-        lo, hi = filters.date_bounds()
-        if lo:
-            where.append("d.issued_date >= %(lo)s")
-            params["lo"] = lo
-        if hi:
-            where.append("d.issued_date <= %(hi)s")
-            params["hi"] = hi
+        where, more = filter_sql(filters, lambda name: f"%({name})s", f"{s}.")
+        where = ["d.folded @@ q.q", *([f"{folded} @@ q.q"] if query.field else []), *where]
+        params.update(more)
         stmt = (f"SELECT d.id, d.document_id, d.dossier_id, d.kind, d.document_type, d.number_symbol, d.issued_date, "
                 f"d.summary, ts_rank('{RANK_WEIGHTS}'::float4[], {folded}, q.q) AS score, {exact} AS exact "
                 f"FROM {s}.documents d, to_tsquery('{cfg}', %(q)s) AS q(q) WHERE {' AND '.join(where)} "

@@ -22,7 +22,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +238,8 @@ class SqliteIndex:
             return dict(self._conn().execute("SELECT document_id, record_sha FROM documents"))
 
     def search(self, query: Query, filters: Filters, mark: tuple[str, str] = ("«", "»")) -> list[Hit]:
-        where, params = self._filters(filters)
+        where, params = filter_sql(filters, lambda name: f":{name}")
+        conditions = "".join(" AND " + w for w in where)
         exact = " + ".join(f"(f.rowid IN (SELECT rowid FROM marked WHERE marked MATCH :x{i}))"
                            for i in range(len(query.exact_units))) or "0"
         for i, unit in enumerate(query.exact_units):
@@ -248,7 +249,7 @@ class SqliteIndex:
         weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
         sql = (f"SELECT f.rowid, d.document_id, d.dossier_id, d.kind, d.document_type, d.number_symbol, "
                f"d.issued_date, d.summary, -bm25(folded, {weights}) AS score, {exact} AS exact "
-               f"FROM folded f JOIN documents d ON d.id = f.rowid WHERE folded MATCH :q{where} "
+               f"FROM folded f JOIN documents d ON d.id = f.rowid WHERE folded MATCH :q{conditions} "
                f"ORDER BY exact DESC, score DESC, d.document_id LIMIT :limit")
         with self._errors("search"):
             conn = self._conn()
@@ -265,24 +266,6 @@ class SqliteIndex:
         rows = conn.execute(f"SELECT rowid, snippet(folded, -1, ?, ?, '…', {SNIPPET_TOKENS}) FROM folded "
                             f"WHERE folded MATCH ? AND rowid IN ({marks})", (*mark, q, *rowids))
         return {r: display_form(s or "") for r, s in rows}
-
-    @staticmethod
-    def _filters(filters: Filters) -> tuple[str, dict[str, Any]]:
-        where, params = [], {}
-        if filters.dossier:
-            where.append("d.id IN (SELECT id FROM dossiers WHERE dossier = :dossier)")
-            params["dossier"] = keys.component(filters.dossier)
-        if filters.kind:
-            where.append("d.kind_key = :kind")
-            params["kind"] = kind_key(filters.kind)
-        lo, hi = filters.date_bounds()
-        if lo:
-            where.append("d.issued_date >= :lo")
-            params["lo"] = lo
-        if hi:
-            where.append("d.issued_date <= :hi")
-            params["hi"] = hi
-        return "".join(" AND " + w for w in where), params
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every indexed value by document id (not row id or time): two indexes built apart compare equal."""
@@ -301,6 +284,28 @@ class SqliteIndex:
             n = self._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return {"backend": self.backend, "location": self.location, "documents": n, "bytes": size}
+
+
+def filter_sql(filters: Filters, placeholder: Callable[[str], str],
+               schema: str = "") -> tuple[list[str], dict[str, Any]]:
+    """The SQL conditions on `documents d` (and `dossiers`) of the filters, with their parameters; both
+    backends' tables have these columns, `placeholder` writes a named parameter in the driver's style."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.dossier:
+        where.append(f"d.id IN (SELECT id FROM {schema}dossiers WHERE dossier = {placeholder('dossier')})")
+        params["dossier"] = keys.component(filters.dossier)
+    if filters.kind:
+        where.append(f"d.kind_key = {placeholder('kind')}")
+        params["kind"] = kind_key(filters.kind)
+    lo, hi = filters.date_bounds()
+    if lo:
+        where.append(f"d.issued_date >= {placeholder('lo')}")
+        params["lo"] = lo
+    if hi:
+        where.append(f"d.issued_date <= {placeholder('hi')}")
+        params["hi"] = hi
+    return where, params
 
 
 def _texts(conn: sqlite3.Connection, rowid: int) -> tuple[str, ...]:
