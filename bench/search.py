@@ -1,4 +1,4 @@
-"""Full-text search (pipeline.search, SQLite FTS5): index build, query latency and size at 10k and 100k records.
+"""Full-text search (pipeline.search): index build, query latency and size at 10k and 100k records.
 
 Records are generated (no OCR): summaries from templates over procedures, places and agencies, Decree 30
 numbers and symbols, dates over five years, a ~2,000-character body of administrative sentences per
@@ -8,9 +8,10 @@ record, one record in ten typed without marks (as OCR sometimes reads them) and 
 - commit: one record per transaction, as the commit hook writes during a run — ms per record;
 - queries: a fixed mix (with and without marks, phrases, prefixes, a field, filters), each run
   `--repeat` times on a warm index — p50/p95 ms;
-- size: the index file (both FTS5 tables and the text, after optimize) per record.
+- size: the index file (both FTS5 tables and the text, after optimize) per record; for PostgreSQL the
+  table, its TOAST and its GIN indexes.
 
-    .venv/bin/python bench/search.py [--sizes 10000,100000] [--repeat 20]
+    .venv/bin/python bench/search.py [--sizes 10000,100000] [--repeat 20] [--postgres 10000]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import SENTENCES, SIGNERS, emit
-from pipeline.search import Filters, parse
+from pipeline.search import Filters, SearchIndex, parse
 from pipeline.search.fold import fold
 from pipeline.search.model import FIELDS, IndexDoc, doc_from_record
 from pipeline.search.sqlite import SqliteIndex
@@ -82,8 +83,7 @@ def records(n: int, seed: int = 7) -> Iterator[IndexDoc]:
         yield doc_from_record(rec, body)
 
 
-def run(n: int, repeat: int, folder: Path) -> dict[str, object]:
-    index = SqliteIndex(folder / f"bench-{n}.sqlite")
+def run(n: int, repeat: int, index: SearchIndex) -> dict[str, object]:
     docs = records(n)
     t0 = time.perf_counter()
     while batch := [d for _, d in zip(range(500), docs, strict=False)]:
@@ -107,7 +107,7 @@ def run(n: int, repeat: int, folder: Path) -> dict[str, object]:
             latencies.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
     every = sorted(x for v in latencies.values() for x in v)
     index.close()
-    return {"records": n, "build records/s": round(n / build), "build s": round(build, 1),
+    return {"backend": index.backend, "records": n, "build records/s": round(n / build), "build s": round(build, 1),
             "commit ms/record": round(commit_ms, 2),
             "query p50 ms": round(statistics.median(every), 2),
             "query p95 ms": round(every[int(0.95 * (len(every) - 1))], 2),
@@ -120,18 +120,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--postgres", default="", help="sizes for the PostgreSQL backend too (a throw-away server "
+                                                   "from Debian's postgresql, as the tests start it), e.g. 10000")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-search-") as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
-            rows.append(run(n, args.repeat, Path(tmp)))
-            print(f"{n}: done", file=sys.stderr)
-    per_query = {r["records"]: r.pop("_per_query") for r in rows}
-    emit("search", rows, title="Full-text search (SQLite FTS5)", extra={"per_query": per_query}, notes=[
+            rows.append(run(n, args.repeat, SqliteIndex(Path(tmp) / f"bench-{n}.sqlite")))
+            print(f"sqlite {n}: done", file=sys.stderr)
+    if args.postgres:
+        from pipeline.search.postgres import PostgresIndex
+        from tests.pgserver import start_postgres
+
+        server = start_postgres()
+        try:
+            for n in (int(s) for s in args.postgres.split(",")):
+                rows.append(run(n, args.repeat, PostgresIndex(server.dsn, schema=f"bench_{n}")))
+                print(f"postgres {n}: done", file=sys.stderr)
+        finally:
+            server.stop()
+    per_query = {f"{r['backend']} {r['records']}": r.pop("_per_query") for r in rows}
+    emit("search", rows, title="Full-text search", extra={"per_query": per_query}, notes=[
         f"{len(QUERIES)} queries x {args.repeat} rounds per size, limit 20, snippets included; "
         "~2,000 characters of body per record, 10% without marks."])
     for n, qs in per_query.items():
-        print(f"\n{n} records: " + ", ".join(f"{k} {v['p50']} ms ({v['hits']} hits)" for k, v in qs.items()))
+        print(f"\n{n}: " + ", ".join(f"{k} {v['p50']} ms ({v['hits']} hits)" for k, v in qs.items()))
 
 
 if __name__ == "__main__":
