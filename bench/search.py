@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import SENTENCES, SIGNERS, emit
 from pipeline.search import Filters, SearchIndex, parse
 from pipeline.search.fold import fold
-from pipeline.search.model import FIELDS, IndexDoc, doc_from_record
+from pipeline.search.model import IndexDoc, doc_from_record
 from pipeline.search.sqlite import SqliteIndex
 
 PROCEDURES = ["giao đất", "thu hồi đất", "cấp giấy chứng nhận quyền sử dụng đất", "chuyển mục đích sử dụng đất",
@@ -100,7 +100,7 @@ def run(n: int, repeat: int, index: SearchIndex) -> dict[str, object]:
     hits: dict[str, int] = {}
     for _ in range(repeat):
         for name, text, kw in QUERIES:
-            q = parse(text, kw.get("field"), FIELDS)
+            q = parse(text, kw.get("field"))
             filters = Filters(**{k: v for k, v in kw.items() if k != "field"})
             t0 = time.perf_counter()
             hits[name] = len(index.search(q, filters))

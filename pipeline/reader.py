@@ -25,7 +25,6 @@ from pipeline.archive import records as store
 from pipeline.archive.verify import VerifyReport, verify
 from pipeline.errors import RecordNotFoundError
 from pipeline.search import Filters, Hit, SearchIndex, open_index, parse
-from pipeline.search.model import FIELDS
 from pipeline.search.rebuild import RebuildReport, rebuild
 from schemas.record import COMPONENT_KINDS
 
@@ -141,7 +140,7 @@ class Reader:
         `field` limits the match to one indexed field (pipeline.search.model.FIELDS); `kind` is the
         record's component.kind or, without one, its document type, compared folded; the dates bound
         metadata.issued_date (YYYY, YYYY-MM or YYYY-MM-DD, inclusive)."""
-        parsed = parse(query, field, FIELDS)
+        parsed = parse(query, field)
         filters = Filters(dossier=dossier, kind=kind, date_from=date_from, date_to=date_to, limit=limit)
         return self.search_index().search(parsed, filters, mark)
 

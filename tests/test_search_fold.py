@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import SearchQueryError
 from pipeline.search.fold import display_form, fold, has_marks, index_form, mask_citizen_ids, words
-from pipeline.search.model import FIELDS
-from pipeline.search.query import Filters, Unit, parse
+from pipeline.search.query import Filters, Query, Unit, parse
 
 VOWELS = "aăâeêioôơuưy"
 TONED = "".join(unicodedata.normalize("NFC", v + t) for v in VOWELS for t in ("", "\u0301", "\u0300", "\u0309",
@@ -113,9 +112,14 @@ def test_parse_refuses_a_query_with_nothing_that_must_occur(text: str) -> None:
         parse(text)
 
 
-def test_parse_refuses_an_unknown_field() -> None:
+def test_parse_refuses_an_unknown_field_and_a_limit_out_of_range() -> None:
     with pytest.raises(SearchQueryError, match="unknown field"):
-        parse("đất", "body", FIELDS)
+        parse("đất", "body")
+    with pytest.raises(SearchQueryError, match="unknown field"):  # backends put the field in SQL
+        Query(((Unit("đất"),),), field="text; DROP TABLE documents")
+    for limit in (0, -1, 1001):
+        with pytest.raises(SearchQueryError, match="limit"):
+            Filters(limit=limit)
 
 
 def test_date_bounds_cover_whole_months_and_years() -> None:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from pipeline.errors import SearchQueryError
 from pipeline.search.fold import has_marks, nfc, words
+from pipeline.search.model import FIELDS
 
 _TOKEN = re.compile(r'-?"[^"]*"?\*?|\S+')
+MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,11 @@ class Unit:
 class Query:
     groups: tuple[tuple[Unit, ...], ...]  # every group must match; a group matches when one of its units does
     excluded: tuple[Unit, ...] = ()
-    field: str | None = None  # one indexed field, or all
+    field: str | None = None  # one indexed field (model.FIELDS), or all
+
+    def __post_init__(self) -> None:
+        if self.field is not None and self.field not in FIELDS:  # backends put it in SQL: never anything else
+            raise SearchQueryError(f"unknown field {self.field!r}: use one of {', '.join(FIELDS)}")
 
     @property
     def exact_units(self) -> tuple[Unit, ...]:
@@ -52,6 +58,10 @@ class Filters:
     date_from: str | None = None  # YYYY[-MM[-DD]], inclusive
     date_to: str | None = None  # inclusive: 2024-05 ends on 2024-05-31
     limit: int = 20
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise SearchQueryError(f"the limit must be 1 to {MAX_LIMIT}, not {self.limit}")
 
     def date_bounds(self) -> tuple[str | None, str | None]:
         """ISO strings to compare issued_date with (a record without a date never matches a bound)."""
@@ -77,10 +87,9 @@ def _date(value: str | None, name: str) -> str | None:
     return value
 
 
-def parse(text: str, field: str | None = None, fields: tuple[str, ...] = ()) -> Query:
-    """The query's units; SearchQueryError when nothing is left to look for."""
-    if field is not None and fields and field not in fields:
-        raise SearchQueryError(f"unknown field {field!r}: use one of {', '.join(fields)}")
+def parse(text: str, field: str | None = None) -> Query:
+    """The query's units; SearchQueryError when nothing is left to look for or the field is unknown."""
+    Query(((Unit("x"),),), field=field)  # the field is checked before anything else
     groups: list[list[Unit]] = []
     excluded: list[Unit] = []
     join_next = False
