@@ -39,13 +39,15 @@ s3_server = archive_fixtures.s3_server
 store = archive_fixtures.store
 ROOT = Path(__file__).resolve().parents[1]
 CCCD = "079204001234"
+CARD = "001099012345"  # only in the record's component (an ID card's number), printed spaced in its text
 
 
 def doc_id(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def record(name: str, *, dossier: str | None = "HS-001", component: str | None = None, **md: Any) -> dict[str, Any]:
+def record(name: str, *, dossier: str | None = "HS-001", component: str | dict[str, Any] | None = None,
+           **md: Any) -> dict[str, Any]:
     did = doc_id(name)
     rec: dict[str, Any] = {
         "schema_version": "1.1", "document_id": did, "dossier_id": dossier,
@@ -53,7 +55,7 @@ def record(name: str, *, dossier: str | None = "HS-001", component: str | None =
         "metadata": {"citizen_ids": [], **md},
         "artifacts": {"original": keys.original(did, "pdf"), "text": keys.text(did)}}
     if component:
-        rec["component"] = {"kind": component}
+        rec["component"] = {"kind": component} if isinstance(component, str) else component
     return rec
 
 
@@ -82,6 +84,8 @@ CORPUS: list[tuple[dict[str, Any], str]] = [
     (record("don-xin", dossier="HS-003", document_type="Đơn", issued_date="2024-09-01",
             summary="Đơn đề nghị cấp giấy chứng nhận", component="application_form"),
      "Kính gửi: UBND phường. Tôi xin được giao đất, đất ở đã sử dụng ổn định.\n"),
+    (record("can-cuoc", dossier="HS-003", component={"kind": "id_card", "id_card": {"number": CARD}}),
+     f"CĂN CƯỚC CÔNG DÂN\nSố định danh cá nhân: {' '.join(CARD[i:i + 3] for i in range(0, 12, 3))}\n"),
     *[(record(f"filler-{i}", dossier="HS-900", document_type="Công văn", issued_date=f"2022-0{1 + i % 9}-10",
               summary=f"Về việc báo cáo tình hình kinh tế xã hội quý {i}"),
        f"Báo cáo số liệu dân số, lao động và việc làm năm 202{i % 4}; tài chính ngân sách.\n") for i in range(12)],
@@ -236,16 +240,18 @@ def test_field_dossier_kind_and_date_filters(corpus: Archive) -> None:
 
 def test_citizen_ids_are_not_searchable_as_text(corpus: Archive) -> None:
     with Reader(corpus) as r:
-        for query in (CCCD, f'"{CCCD}"', CCCD[:6] + "*", "079 204 001 234"):
+        for query in (CCCD, f'"{CCCD}"', CCCD[:6] + "*", "079 204 001 234", CARD, '"001 099 012 345"', "099"):
             assert r.search(query) == []
+        assert len(r.search("Số định danh cá nhân")) == 1  # the card's record is indexed, its number masked
         (hit,) = r.search("CCCD số")
         assert CCCD not in hit.snippet and "•" * 12 in hit.snippet
         index = r.search_index()
-        assert CCCD not in repr(index.dump())  # not even unindexed
+        dumped = repr(index.dump())
+        assert CCCD not in dumped and "001 099 012 345" not in dumped  # not even unindexed
         if index.backend == "sqlite":
             index.optimize()
             for path in index_path(corpus).parent.iterdir():  # type: ignore[union-attr]
-                assert CCCD.encode() not in path.read_bytes()
+                assert CCCD.encode() not in path.read_bytes() and b"001 099 012 345" not in path.read_bytes()
 
 
 def test_a_corrected_record_is_found_under_its_new_value_not_its_old(fresh: Archive) -> None:

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pipeline.archive.index import citizen_ids
 from pipeline.search.fold import fold, mask_citizen_ids, nfc
 
 # Indexed fields, in ranking weight order: metadata above the body text (bm25 / ts_rank weights).
@@ -62,7 +63,7 @@ def record_sha(record: dict[str, Any]) -> str:
 
 def doc_from_record(record: dict[str, Any], text: str | None) -> IndexDoc:
     md = record.get("metadata") or {}
-    ids = md.get("citizen_ids") or []
+    ids = citizen_ids(record)  # the text's and the component's (an ID card's number, a form's applicant …)
 
     def join(*names: str) -> str:
         return mask_citizen_ids(nfc("\n".join(str(md[n]) for n in names if md.get(n))), ids)
