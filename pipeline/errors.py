@@ -209,6 +209,26 @@ class SearchIndexError(SohoaError):
     message_vi = "lỗi chỉ mục tìm kiếm: {detail}; kho vẫn nguyên vẹn: `sohoa records reindex` tạo lại chỉ mục"
 
 
+class RevisionConflictError(SohoaError):
+    """The record changed between showing it to an operator and committing the decision."""
+
+    code = "E_REVIEW_CONFLICT"
+    stage = "review"
+    exit_code = ExitCode.bad_args
+    message = "{detail}: the record changed meanwhile; review it again"
+    message_vi = "{detail}: hồ sơ đã thay đổi trong lúc duyệt; hãy duyệt lại"
+
+
+class ReviewInputError(SohoaError):
+    """An operator's answer that does not fit the field (a date that is not a date, a number with letters)."""
+
+    code = "E_REVIEW_INPUT"
+    stage = "review"
+    exit_code = ExitCode.bad_args
+    message = "{detail}; nothing was changed: correct the value and submit again"
+    message_vi = "{detail}; chưa có gì thay đổi: hãy sửa giá trị và gửi lại"
+
+
 class WorkDirError(SohoaError):
     code = "E_WORK_DIR"
     document_level = False

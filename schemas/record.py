@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.1"  # 1.1 adds optional fields only: a 1.0 record is still valid
 
@@ -79,11 +79,40 @@ class DigitalSignature(_Model):
     page: int | None = Field(None, description="Page of the visible signature stamp.")
 
 
+class FieldDecision(_Model):
+    """What an operator decided about one flagged field (`sohoa review`, the `review` flow)."""
+
+    source: Literal["machine", "operator"] = Field(
+        "operator", description="Who vouches for the field's value now: the machine's read, or an operator.")
+    action: Literal["confirmed", "corrected", "cleared"] = Field(
+        description="confirmed: the machine's value is right; corrected: replaced; cleared: no value.")
+    machine_value: str | list[str] | None = Field(None, description="The value the machine had read.")
+    reason: str | None = Field(None, description="Why the machine had flagged the field.")
+
+
 class Review(_Model):
     needed: bool = False
     fields: list[str] = Field(default_factory=list, description=(
         "Metadata keys a person must check; component fields as 'component.<kind>.<field>', 'component.kind'."))
     reasons: list[str] = Field(default_factory=list)
+    status: Literal["pending", "confirmed", "corrected"] | None = Field(
+        None, description="pending: waits for an operator; confirmed: every flagged value kept; corrected: an "
+                          "operator changed or cleared at least one. Absent on records that never needed review.")
+    decisions: dict[str, FieldDecision] = Field(
+        default_factory=dict, description="Per reviewed field: its source (machine|operator) and the decision. "
+                                          "Fields not listed come from the machine.")
+    not_administrative: bool | None = Field(
+        None, description="An operator marked the paper as not an administrative document (another dossier "
+                          "component: a form, an ID card, a receipt …).")
+    reviewed_by: str | None = Field(None, description="Who reviewed (the operator's name as given).")
+    reviewed_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _pending_when_needed(self) -> Review:
+        """A record that needs a person and has no decision yet is pending (1.0 records had no status)."""
+        if self.needed and self.status is None:
+            self.status = "pending"
+        return self
 
 
 class Artifacts(_Model):
@@ -206,3 +235,6 @@ class Record(_Model):
     engine: Engine
     warnings: list[str] = Field(default_factory=list)
     component: Component | None = Field(None, description="Component kind and its fields (added in 1.1).")
+    revision: int | None = Field(
+        None, ge=1, description="Version of this record: 1 (or absent) as digitized, +1 per review. Earlier "
+                                "versions are kept as records/{document_id}/history/{revision}.json.")

@@ -4,6 +4,8 @@
     records/{document_id}/searchable.pdf     two-layer PDF/A-2b
     records/{document_id}/text.txt           full text, UTF-8 NFC, pages separated by form feeds
     records/{document_id}/record.json        written last: the commit point
+    records/{document_id}/history/{revision}.json   earlier versions of record.json (revision: 4 digits)
+    records/{document_id}/evidence/{field}.png      crops of the page around a flagged field (review)
     dossiers/{dossier_id}/manifest.json      the documents of a dossier (hồ sơ)
     quarantine/{dossier_id|_}/{name}-{sha12}/original.{ext} + error.json
     runs/{run_id}/report.json
@@ -48,6 +50,20 @@ def text(document_id: str) -> str:
 
 def record(document_id: str) -> str:
     return f"records/{document_id}/record.json"
+
+
+def history(document_id: str, revision: int) -> str:
+    """Where version `revision` of a record is kept once a newer one replaced it."""
+    return f"records/{document_id}/history/{revision:04d}.json"
+
+
+def history_prefix(document_id: str) -> str:
+    return f"records/{document_id}/history/"
+
+
+def evidence_crop(document_id: str, field: str) -> str:
+    """The crop of the archived page around a flagged field's evidence, shown to the reviewing operator."""
+    return f"records/{document_id}/evidence/{component(field)}.png"
 
 
 def manifest(dossier_id: str) -> str:

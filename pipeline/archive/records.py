@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.archive import index, keys
 from pipeline.archive.base import Archive
+from pipeline.errors import RecordNotFoundError, RevisionConflictError
 from pipeline.intake import MEDIA_TYPES
 from pipeline.locks import KeyedLocks
 from pipeline.models import Line, PageText, Word
@@ -93,6 +94,39 @@ def commit_record(archive: Archive, record: dict[str, Any], *, text: str | None 
         index.remove_stale(archive, previous, record)
     search_hooks.on_commit(archive, record, text)
     return previous
+
+
+def revision_of(record: dict[str, Any]) -> int:
+    """The record's version number: 1 for a record as digitized (older records carry none)."""
+    return int(record.get("revision") or 1)
+
+
+def commit_revision(archive: Archive, record: dict[str, Any], *, base_revision: int) -> dict[str, Any]:
+    """Commit `record` as the version after `base_revision`, keeping that version under history/.
+
+    The copy of the replaced version is written before record.json, so a crash in between leaves the
+    old record committed and a history copy equal to it (rewritten by the next try, never a gap).
+    Raises RevisionConflictError when record.json is no longer `base_revision` (another reviewer, a
+    re-processing). Returns the new record as committed."""
+    document_id = record["document_id"]
+    with archive.exclusive(f"record-{document_id}"):
+        current = get_record(archive, document_id)
+        if current is None:
+            raise RecordNotFoundError(document_id)
+        if revision_of(current) != base_revision:
+            raise RevisionConflictError(f"record {document_id[:12]}… is at revision {revision_of(current)}, "
+                                        f"the change was made on revision {base_revision}")
+        new = dict(record, revision=base_revision + 1)
+        archive.put_json(keys.history(document_id, base_revision), current, metadata={"document-id": document_id})
+        commit_record(archive, new)
+    if new.get("dossier_id"):
+        add_to_manifest(archive, new["dossier_id"], [manifest_entry(new)])
+    return new
+
+
+def get_history(archive: Archive, document_id: str) -> list[dict[str, Any]]:
+    """Earlier versions of a record, oldest first."""
+    return [archive.get_json(k) for k in archive.list(keys.history_prefix(document_id)) if k.endswith(".json")]
 
 
 def pages_key(document_id: str) -> str:

@@ -8,6 +8,11 @@ Checks, streaming every object once (memory stays bounded whatever the object si
 - missing      a committed record names an artifact that does not exist
 - wrong id     an original whose bytes do not hash to its document id
 - dangling     an index entry whose record is not committed
+- history      an earlier version under records/{id}/history/ that is not that record's version N,
+               or a version missing below the record's revision (`missing`)
+
+Review objects are known, not orphans, once record.json is there: history/{revision}.json (earlier
+versions of the record) and evidence/{field}.png (the crops shown to the reviewing operator).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pipeline.archive.base import Archive
 
 @dataclass
 class Problem:
-    kind: str  # mismatch | unhashed | orphan | missing | wrong_id | dangling
+    kind: str  # mismatch | unhashed | orphan | missing | wrong_id | dangling | history
     key: str
     detail: str = ""
 
@@ -106,6 +111,7 @@ def verify(archive: Archive, *, prefix: str = "", on_object: Callable[[str], Non
             present = art[len(own):] in names if art and art.startswith(own) else not art or archive.exists(art)
             if not present:
                 report.problems.append(Problem("missing", art, f"artifact {name} of record {doc[:12]}… is absent"))
+        report.problems += _check_history(archive, doc, rec, names)
     for key, doc in index_entries:
         if doc in committed:
             continue
@@ -113,3 +119,29 @@ def verify(archive: Archive, *, prefix: str = "", on_object: Callable[[str], Non
             continue  # verifying only part of the archive: the record lives outside the prefix
         report.problems.append(Problem("dangling", key, f"record {doc[:12]}… is not committed"))
     return report
+
+
+def _check_history(archive: Archive, doc: str, rec: dict[str, Any], names: set[str]) -> list[Problem]:
+    """Every version below the record's revision is kept, each is that document's version N."""
+    problems = []
+    revision = int(rec.get("revision") or 1)
+    kept = {n for n in names if n.startswith("history/")}
+    for n in range(1, revision):
+        key = keys.history(doc, n)
+        name = key[len(keys.record_prefix(doc)):]
+        if name not in kept:
+            problems.append(Problem("missing", key, f"version {n} of record {doc[:12]}… (now at {revision}) is absent"))
+            continue
+        kept.discard(name)
+        try:
+            old = archive.get_json(key)
+        except (FileNotFoundError, ValueError) as e:
+            problems.append(Problem("history", key, f"unreadable: {e}"))
+            continue
+        if old.get("document_id") != doc or int(old.get("revision") or 1) != n:
+            problems.append(Problem("history", key, f"holds document {str(old.get('document_id'))[:12]}… "
+                                                    f"revision {old.get('revision') or 1}, not {doc[:12]}… {n}"))
+    for name in sorted(kept):
+        problems.append(Problem("history", keys.record_prefix(doc) + name,
+                                f"not a version below the record's revision {revision}"))
+    return problems
