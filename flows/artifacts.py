@@ -65,4 +65,15 @@ def extra_markdown(rep: dict[str, Any]) -> str:
                          ("Left for the next run (files still being written)", rep.get("incomplete"))):
         if names:
             lines += ["", f"## {title}", ""] + [f"- `{n}`" for n in names]
+    review = rep.get("review") or {}
+    if review.get("flow_run_id"):
+        from flows.review import ui_url
+
+        url = ui_url(f"runs/flow-run/{review['flow_run_id']}")
+        run = f"[review run]({url})" if url else f"review run `{review['flow_run_id']}`"
+        lines += ["", f"Review of {len(review['documents'])} flagged document(s) started: {run} "
+                  "(open it and press Resume to answer each form)."]
+    elif review.get("command"):
+        lines += ["", f"Review the {len(review['documents'])} flagged document(s) with `{review['command']}`, "
+                  "or from the UI: Deployments → review/on-demand → Run."]
     return "\n".join(lines) + ("\n" if lines else "")

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from flows.cli_common import ArchiveOpt, console, fail
 from flows.cli_records import records_app
+from flows.cli_review import review
 from flows.errors import exit_code_for_report
 from flows.params import RunSettings
 from flows.serve import serve
@@ -25,6 +26,8 @@ from pipeline.options import Options
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 app.add_typer(records_app, name="records")
 app.command()(serve)
+app.command()(review)
+WAIT_FOR_YOUNG_SECONDS = 60  # an interactive run waits this long, at most, for files just copied in
 
 
 def _inbox_arg(value: str) -> str:
@@ -67,6 +70,8 @@ def digitize(
         tesseract.check_language(options.language, options.tessdata_dir)
     except SohoaError as e:
         fail(e)
+    if not inbox.startswith("s3://") and options.min_file_age_seconds > 0:
+        _wait_for_copies(Path(inbox), options.min_file_age_seconds)
     from flows import server
 
     # The temporary Prefect server (when no server is configured) starts first and boots on the second
@@ -101,6 +106,18 @@ def digitize(
     raise typer.Exit(int(exit_code_for_report(report)))
 
 
+def _wait_for_copies(inbox: Path, min_age: float) -> None:
+    """Files copied in just before `sohoa digitize` are what the user wants digitized: wait until they
+    are `min_age` old (at most WAIT_FOR_YOUNG_SECONDS), saying so, instead of leaving them for a next run."""
+    from pipeline import intake
+
+    def say(young: list[dict[str, str]], seconds: float) -> None:
+        names = ", ".join(w["label"] for w in young[:5]) + (" …" if len(young) > 5 else "")
+        console.print(f"waiting {seconds:.0f} s for {len(young)} file(s) still being written: {names}")
+
+    intake.wait_until_written(inbox, min_age_seconds=min_age, limit_seconds=WAIT_FOR_YOUNG_SECONDS, on_wait=say)
+
+
 def print_summary(report: dict[str, Any]) -> None:
     t = report["totals"]
     failures = t["quarantined"] + t["failed"]
@@ -110,6 +127,8 @@ def print_summary(report: dict[str, Any]) -> None:
     for label, value in (("documents", t["documents"]), ("  archived now", t["archived"]),
                          ("  already archived", t["skipped"]), ("  quarantined", t["quarantined"]),
                          ("  failed (retried next run)", t["failed"]), ("  left for next run", t["deferred"]),
+                         ("  waiting (still being written)", t.get("waiting", 0)),
+                         ("  needs review", t.get("review_needed", 0)),
                          ("pages", t["pages"]), ("  OCR'd pages", t["ocr_pages"]),
                          ("  text-layer pages", t["text_pages"]), ("seconds", t["seconds"]),
                          ("pages/min", t["pages_per_minute"]), ("failures", failures)):
@@ -119,6 +138,12 @@ def print_summary(report: dict[str, Any]) -> None:
     for o in report["outcomes"]:
         if o["status"] in ("quarantined", "failed"):
             out.print(f"[red]{o['status']}[/red] {o['label']}: [{o['error']['code']}] {o['error']['message']}")
+    for w in report.get("waiting") or []:
+        out.print(f"[yellow]waiting (still being written)[/yellow] {w['label']}: {w['reason']}; left for the next run")
+    review = report.get("review") or {}
+    if review.get("documents"):
+        out.print(f"{len(review['documents'])} document(s) need review: [bold]{review['command']}[/bold]"
+                  + (f" (or the started review run {review['flow_run_id']})" if review.get("flow_run_id") else ""))
     out.print(f"archive: {report['archive']}  (report: runs/{report['run_id']}/report.json)")
 
 

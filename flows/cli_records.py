@@ -215,3 +215,22 @@ def records_reindex(
     else:
         sys.stdout.write(f"{rep.records} records in {rep.seconds:.1f} s ({rep.changed} changed, {rep.unchanged} "
                          f"unchanged, {rep.removed} removed): {rep.location}\n")
+
+
+@records_app.command("corrections")
+def records_corrections(
+    archive: ArchiveOpt = "archive",
+    corrected_only: Annotated[bool, typer.Option("--corrected-only",
+                                                 help="Only fields the operator changed (not confirmed ones).")]
+    = False,
+) -> None:
+    """Print operator review decisions as ground-truth lines (the shape of the evaluation's truth.jsonl)."""
+    from pipeline import reader
+    from pipeline.review.corrections import truth_lines
+
+    try:
+        with reader.open_reader(archive) as r:
+            for line in truth_lines(r.records(), corrected_only=corrected_only):
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    except SohoaError as e:
+        fail(e)

@@ -4,6 +4,7 @@
 - digitize-inbox/on-demand  — the same flow, triggered by an operator (form: options, batch size, …)
 - digitize-dossier/on-demand — one dossier, e.g. after a re-scan (form: dossier, force)
 - reprocess/on-demand       — re-extract archived documents without OCR
+- review/on-demand          — an operator resolves flagged fields (started by digitize-inbox runs too)
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from prefect.schedules import Cron
 
 from flows.digitize import digitize_dossier, digitize_inbox
 from flows.reprocess import reprocess
+from flows.review import review
 
 NIGHTLY_CRON = "0 1 * * *"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 TAGS = ["sohoa"]
+REVIEW_DEPLOYMENT = "review/on-demand"
 
 
 def default_locations() -> tuple[str, str]:
@@ -28,7 +31,7 @@ def default_locations() -> tuple[str, str]:
 
 
 def build(inbox: str | None = None, archive: str | None = None, *, nightly: bool = True) -> list[RunnerDeployment]:
-    """The four deployments with `inbox`/`archive` as default parameters (operators can change them per run)."""
+    """The five deployments with `inbox`/`archive` as default parameters (operators can change them per run)."""
     env_inbox, env_archive = default_locations()
     where: dict[str, Any] = {"inbox": inbox or env_inbox, "archive": archive or env_archive}
     common: dict[str, Any] = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": TAGS}
@@ -47,4 +50,8 @@ def build(inbox: str | None = None, archive: str | None = None, *, nightly: bool
         reprocess.to_deployment(
             name="on-demand", parameters={"archive": where["archive"]},
             description="Re-run metadata extraction on archived documents without OCR.", **common),
+        review.to_deployment(
+            name=REVIEW_DEPLOYMENT.split("/")[1], parameters={"archive": where["archive"]},
+            description="Resolve flagged fields: evidence crops and a form per document; answers make a new "
+                        "version of the record.", **common),
     ]

@@ -85,6 +85,22 @@ def incomplete_dossiers(inbox: str, options: Options) -> set[str]:
     return inbox_at(inbox, options.work_dir).incomplete(options.min_file_age_seconds)
 
 
+@task(name="waiting-files", cache_policy=NONE, **STORAGE_RETRIES)
+def waiting_files(inbox: str, options: Options) -> list[dict[str, str]]:
+    """Files left out because they may still be being written (named in the summary, never silently)."""
+    return inbox_at(inbox, options.work_dir).waiting(options.min_file_age_seconds)
+
+
+def waiting_of(inbox: str, options: Options, groups: dict[str, list[intake.InputFile]],
+               incomplete: set[str]) -> list[dict[str, str]]:
+    """Every input this run leaves for the next one: files still being written, and the complete files of
+    the dossiers that wait for them."""
+    young = waiting_files(inbox, options)
+    named = {w["label"] for w in young}
+    return young + [{"label": i.label, "reason": "its dossier has a file still being written"}
+                    for d in sorted(incomplete) for i in groups.get(d, []) if i.label not in named]
+
+
 @task(name="stage-inputs", cache_policy=NONE, **STORAGE_RETRIES)
 def stage_inputs(inbox: str, items: list[intake.InputFile], options: Options) -> list[intake.InputFile]:
     """Inputs still in the inbox, as local files (an S3 inbox's objects are downloaded to the work folder)."""
@@ -369,11 +385,40 @@ def digitize_inbox(inbox: str, archive: str = "archive", options: Options | None
         logger.info("dossier %s: files still being written, left for the next run", name)
     for name in elsewhere:
         logger.info("dossier %s: not taken (claimed by another run, or over the batch size)", name)
-    rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
+    waiting = waiting_of(inbox, options, groups, incomplete)
+    for w in waiting:
+        logger.info("waiting (still being written): %s — %s", w["label"], w["reason"])
+    rep = reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0, waiting=waiting)
     rep.update(dossiers=taken, moved=moved if settings.move_processed else None,
                incomplete=sorted(incomplete), claimed_elsewhere=elsewhere)
+    rep["review"] = start_review(archive, rep, settings)
     publish(rep)
     return final_state(rep)
+
+
+def start_review(archive: str, rep: dict[str, Any], settings: RunSettings) -> dict[str, Any]:
+    """Start review/on-demand for the documents this run flagged, when served from a deployment.
+
+    Elsewhere (the CLI's temporary server goes with the run) the report says what to review and how."""
+    from flows.deployments import REVIEW_DEPLOYMENT
+
+    ids = [o["document_id"] for o in rep["outcomes"]
+           if o["status"] == "archived" and o["review_needed"] and o.get("document_id")]
+    out: dict[str, Any] = {"documents": ids, "flow_run_id": None,
+                           "command": f"sohoa review --archive {archive}" if ids else None}
+    ctx = get_run_context()
+    if not ids or not settings.start_review or getattr(ctx.flow_run, "deployment_id", None) is None:  # type: ignore[union-attr]
+        return out
+    from prefect.deployments import run_deployment
+
+    try:
+        run = run_deployment(REVIEW_DEPLOYMENT, parameters={"archive": archive, "request": {"document_ids": ids}},
+                             timeout=0, as_subflow=False)
+        out["flow_run_id"] = str(run.id)
+        get_run_logger().info("started %s for %d document(s): flow run %s", REVIEW_DEPLOYMENT, len(ids), run.id)
+    except Exception as e:  # no such deployment on this server: say how to review instead
+        get_run_logger().warning("could not start %s (%s); review with: %s", REVIEW_DEPLOYMENT, e, out["command"])
+    return out
 
 
 class DossierBusyError(SohoaError):

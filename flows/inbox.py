@@ -60,8 +60,7 @@ def incomplete_dossiers(inbox: Path, min_age_seconds: float, now: float | None =
         for path in top.rglob("*"):
             if not path.is_file():
                 continue
-            partial = path.name.lower().endswith(intake._IGNORED_SUFFIXES) or path.name.startswith("~$")
-            if partial or now - path.stat().st_mtime < min_age_seconds:
+            if intake.is_partial(path.name) or now - path.stat().st_mtime < min_age_seconds:
                 found.add(nfc(top.name))
                 break
     return found
@@ -164,6 +163,7 @@ class Inbox(Protocol):
 
     def scan(self, min_age_seconds: float) -> list[intake.InputFile]: ...
     def incomplete(self, min_age_seconds: float) -> set[str]: ...
+    def waiting(self, min_age_seconds: float) -> list[dict[str, str]]: ...
     def present(self, item: intake.InputFile) -> bool: ...
     def stage(self, items: list[intake.InputFile]) -> list[intake.InputFile]: ...
     def unstage(self, items: list[intake.InputFile]) -> None: ...
@@ -187,6 +187,9 @@ class LocalInbox:
 
     def incomplete(self, min_age_seconds: float) -> set[str]:
         return incomplete_dossiers(self.root, min_age_seconds)
+
+    def waiting(self, min_age_seconds: float) -> list[dict[str, str]]:
+        return intake.waiting_files(self.root, min_age_seconds=min_age_seconds)
 
     def present(self, item: intake.InputFile) -> bool:
         return item.path.exists()

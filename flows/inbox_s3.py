@@ -64,7 +64,7 @@ def _skipped(parts: tuple[str, ...]) -> bool:
 
 
 def _partial(name: str) -> bool:
-    return name.lower().endswith(intake._IGNORED_SUFFIXES) or name.startswith("~$")
+    return intake.is_partial(name)
 
 
 class S3Inbox:
@@ -141,6 +141,21 @@ class S3Inbox:
             if len(parts) > 1 and not _skipped(parts):
                 found.add(nfc(parts[0]))
         return found
+
+    def waiting(self, min_age_seconds: float, now: float | None = None) -> list[dict[str, str]]:
+        """Objects a scan leaves out because they may still be arriving: {"label", "reason"}."""
+        now = time.time() if now is None else now
+        out = []
+        for e in sorted(self.entries(), key=lambda e: e.parts):
+            if _skipped(e.parts):
+                continue
+            if _partial(e.parts[-1]):
+                out.append({"label": nfc("/".join(e.parts)), "reason": "partial file name"})
+            elif now - e.last_modified < min_age_seconds:
+                out.append({"label": nfc("/".join(e.parts)), "reason": f"uploaded {now - e.last_modified:.1f} s ago"})
+        out += [{"label": nfc(key), "reason": "upload in progress"} for key in self.uploading()
+                if not _skipped(tuple(key.split("/")))]
+        return out
 
     # -- staging ----------------------------------------------------------------------
     def _staged_path(self, e: Entry) -> Path:

@@ -27,7 +27,9 @@ def outcome_row(o: Outcome) -> dict[str, Any]:
 
 
 def build(run_id: str, inbox: str, archive: str, outcomes: list[Outcome], started: datetime,
-          seconds: float) -> dict[str, Any]:
+          seconds: float, *, waiting: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The run's report; `waiting` names the inputs left for the next run because they (or a file of their
+    dossier) may still be being written."""
     rows = [outcome_row(o) for o in outcomes]
     done = [r for r in rows if r["status"] == "archived"]
     pages = sum(r["pages"] for r in done)
@@ -38,6 +40,8 @@ def build(run_id: str, inbox: str, archive: str, outcomes: list[Outcome], starte
         "quarantined": sum(r["status"] == "quarantined" for r in rows),
         "failed": sum(r["status"] == "failed" for r in rows),
         "deferred": sum(r["status"] == "deferred" for r in rows),
+        "waiting": len(waiting or []),
+        "review_needed": sum(bool(r["review_needed"]) and r["status"] in ("archived", "skipped") for r in rows),
         "pages": pages,
         "ocr_pages": sum(r["ocr_pages"] for r in done),
         "text_pages": sum(r["text_pages"] for r in done),
@@ -46,10 +50,11 @@ def build(run_id: str, inbox: str, archive: str, outcomes: list[Outcome], starte
     }
     line = (f"{totals['documents']} documents: {totals['archived']} archived, {totals['skipped']} already "
             f"archived, {totals['quarantined']} quarantined, {totals['failed']} failed, {totals['deferred']} "
-            f"left for the next run; {pages} pages in {seconds:.1f} s ({totals['pages_per_minute']} pages/min)")
+            f"left for the next run, {totals['waiting']} waiting (still being written); {pages} pages in "
+            f"{seconds:.1f} s ({totals['pages_per_minute']} pages/min)")
     return {"run_id": run_id, "inbox": inbox, "archive": archive, "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "totals": totals, "outcomes": rows,
-            "summary_line": line}
+            "waiting": list(waiting or []), "summary_line": line}
 
 
 def artifact_table(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,6 +79,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"| {t['documents']} | {t['archived']} | {t['skipped']} | {t['quarantined']} | {t['pages']} | "
         f"{t['ocr_pages']} | {t['text_pages']} | {t['seconds']} | {t['pages_per_minute']} |",
     ]
+    waiting = report.get("waiting") or []
+    if waiting:
+        lines += ["", f"## Waiting (still being written): {len(waiting)}", "",
+                  "Left for the next run; nothing was lost."] + [f"- `{w['label']}` — {w['reason']}" for w in waiting]
+    flagged = [r for r in report["outcomes"] if r["review_needed"] and r["status"] in ("archived", "skipped")]
+    if flagged:
+        lines += ["", f"## Needs review: {len(flagged)}", ""]
+        lines += [f"- `{r['label']}` (`{(r['document_id'] or '')[:12]}`)" for r in flagged]
     failures = [r for r in report["outcomes"] if r["status"] in ("quarantined", "failed")]
     if failures:
         lines += ["", "## Failures", ""]

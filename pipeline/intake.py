@@ -11,7 +11,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +38,8 @@ class InputFile:
         return f"{self.dossier_id}/{self.filename}" if self.dossier_id else self.filename
 
 
-def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None = None) -> list[InputFile]:
-    """Every candidate file in the inbox, dossiers first by name, then loose files.
-
-    File-manager junk, hidden folders, partial downloads and files younger than `min_age_seconds` are skipped (logged).
-    Anything else is returned, even if it will be rejected later: bad input must be quarantined,
-    not silently left behind.
-    """
-    now = time.time() if now is None else now
-    found: list[InputFile] = []
+def _candidates(inbox: Path) -> Iterator[tuple[Path, Path]]:
+    """(path, path relative to the inbox) of every file that may be an input, in sorted order."""
     for path in sorted(inbox.rglob("*")):
         rel = path.relative_to(inbox)
         if any(part.startswith(".") for part in rel.parts[:-1]) or rel.parts[0] in ("processed",):
@@ -55,16 +48,77 @@ def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None =
             continue
         if not path.is_file() or path.is_symlink():
             continue
-        if path.name.lower().endswith(_IGNORED_SUFFIXES) or path.name.startswith("~$"):
-            log.info("skipping partial file %s", rel)
+        yield path, rel
+
+
+def is_partial(name: str) -> bool:
+    """A name a downloader or an office program gives a file it is still writing."""
+    return name.lower().endswith(_IGNORED_SUFFIXES) or name.startswith("~$")
+
+
+def still_written(path: Path, min_age_seconds: float, now: float) -> str | None:
+    """Why the file may still be being written (a partial name, a recent change), or None."""
+    if is_partial(path.name):
+        return "partial file name"
+    age = now - path.stat().st_mtime
+    if age < min_age_seconds:
+        return f"modified {age:.1f} s ago"
+    return None
+
+
+def scan_inbox(inbox: Path, *, min_age_seconds: float = 0.0, now: float | None = None) -> list[InputFile]:
+    """Every candidate file in the inbox, dossiers first by name, then loose files.
+
+    File-manager junk, hidden folders, partial downloads and files younger than `min_age_seconds` are
+    skipped (`waiting_files` names the last two, so a run can show them). Anything else is returned, even
+    if it will be rejected later: bad input must be quarantined, not silently left behind.
+    """
+    now = time.time() if now is None else now
+    found: list[InputFile] = []
+    for path, rel in _candidates(inbox):
+        why = still_written(path, min_age_seconds, now)
+        if why:
+            log.info("skipping %s: %s, may still be being written", rel, why)
             continue
         st = path.stat()
-        if now - st.st_mtime < min_age_seconds:
-            log.info("skipping %s: modified %.1f s ago, may still be being written", rel, now - st.st_mtime)
-            continue
         dossier = nfc(rel.parts[0]) if len(rel.parts) > 1 else None
         found.append(InputFile(path, dossier, nfc(path.name), st.st_size, st.st_mtime))
     return found
+
+
+def waiting_files(inbox: Path, *, min_age_seconds: float, now: float | None = None) -> list[dict[str, str]]:
+    """The files `scan_inbox` leaves out because they may still be being written: {"label", "reason"}."""
+    now = time.time() if now is None else now
+    out = []
+    for path, rel in _candidates(inbox):
+        why = still_written(path, min_age_seconds, now)
+        if why:
+            out.append({"label": nfc(rel.as_posix()), "reason": why})
+    return out
+
+
+def wait_until_written(inbox: Path, *, min_age_seconds: float, limit_seconds: float,
+                       on_wait: Callable[[list[dict[str, str]], float], None] | None = None) -> list[dict[str, str]]:
+    """Wait (at most `limit_seconds`) until no file of the inbox is younger than `min_age_seconds`, for an
+    interactive run on files just copied in; returns those still waiting (partial names never settle)."""
+    deadline = time.monotonic() + limit_seconds
+    while True:
+        waiting = waiting_files(inbox, min_age_seconds=min_age_seconds)
+        young = [w for w in waiting if w["reason"] != "partial file name"]
+        left = deadline - time.monotonic()
+        if not young or left <= 0:
+            return waiting
+        pause = min(left, max(0.2, min_age_seconds - min(_age(inbox / w["label"]) for w in young) + 0.1))
+        if on_wait:
+            on_wait(young, pause)
+        time.sleep(pause)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
 
 
 def sniff(head: bytes) -> str | None:

@@ -124,7 +124,8 @@ def test_code_deployments_match_prefect_yaml(prefect_yaml: dict) -> None:
 
     built = build("/data/inbox", "s3://sohoa-archive/")
     names = {(d.flow_name, d.name) for d in built}
-    flow_names = {"digitize_inbox": "digitize-inbox", "digitize_dossier": "digitize-dossier", "reprocess": "reprocess"}
+    flow_names = {"digitize_inbox": "digitize-inbox", "digitize_dossier": "digitize-dossier", "reprocess": "reprocess",
+                  "review": "review"}
     assert names == {(flow_names[d["entrypoint"].split(":")[1]], d["name"]) for d in prefect_yaml["deployments"]}
     nightly = next(d for d in built if d.name == "nightly")
     (sched,) = nightly.schedules

@@ -71,10 +71,12 @@ def initial(value: Any, kind: Kind) -> Any:
     return "" if value is None else str(value)
 
 
-def form_model(record: dict[str, Any], *, reviewer: str = "") -> type[BaseModel]:
-    """The form for `record`: one input per flagged field (prefilled), the 'not administrative' mark and
-    the reviewer's name. Field order is the order of `review.fields`."""
-    md = record.get("metadata") or {}
+def form_model(record: dict[str, Any], *, reviewer: str = "", prefill: dict[str, Any] | None = None) -> type[BaseModel]:
+    """The form for `record`: one input per flagged field (prefilled with the machine's values, or with
+    `prefill`, e.g. an answer that was refused), the 'not administrative' mark and the reviewer's name.
+    Field order is the order of `review.fields`."""
+    md = dict(record.get("metadata") or {}, **(prefill or {}))
+    reviewer = str((prefill or {}).get("reviewer") or reviewer)
     fields: dict[str, Any] = {}
     for name in (record.get("review") or {}).get("fields") or []:
         s = spec(name)
@@ -87,7 +89,7 @@ def form_model(record: dict[str, Any], *, reviewer: str = "") -> type[BaseModel]
         else:
             fields[name] = (str, Field(initial(md.get(name), s.kind), title=s.title, description=desc,
                                        max_length=MAX_TEXT, **({"pattern": pattern} if pattern else {})))
-    fields["not_administrative"] = (bool, Field(False, title=NOT_ADMIN_TITLE, description=(
+    fields["not_administrative"] = (bool, Field(bool(md.get("not_administrative")), title=NOT_ADMIN_TITLE, description=(
         "Tick when the paper is no administrative document (an application form, an ID card, a receipt …): "
         "its fields are then kept as read and the record says so.")))
     fields["reviewer"] = (str, Field(reviewer, title=REVIEWER_TITLE, min_length=1, max_length=100,
