@@ -83,10 +83,15 @@ def evidence_markdown(record: dict[str, Any], items: list[evidence.FieldEvidence
     lines = [f"### {src.get('filename')} — {record.get('dossier_id') or 'no dossier'}", "",
              f"Document `{record['document_id'][:12]}…`, revision {store.revision_of(record)}, "
              f"{src.get('page_count')} page(s)" + (f" · [searchable PDF]({pdf})" if pdf else ""), ""]
+    shown: dict[bytes, str] = {}
     for fe in items:
         conf = f", confidence {fe.confidence:.2f}" if fe.confidence is not None else ""
-        lines += [f"**{form.spec(fe.name).title}** — machine: {_cell(fe.value)}{conf}  ", f"*{fe.reason}*", ""]
-        if fe.png:
+        title = form.spec(fe.name).title
+        lines += [f"**{title}** — machine: {_cell(fe.value)}{conf}  ", f"*{fe.reason}*", ""]
+        if fe.png and fe.png in shown:
+            lines += [f"(the crop above, at {shown[fe.png]})", ""]
+        elif fe.png:
+            shown[fe.png] = title
             where = f"page {fe.page}" + ("" if fe.located == "evidence" else f", {fe.located.replace(':', ' ')}")
             lines += [f"![{fe.name} ({where})](data:image/png;base64,{base64.b64encode(fe.png).decode()})", ""]
     if not items:
