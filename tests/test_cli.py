@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -139,3 +140,18 @@ def test_kill_9_mid_batch_then_rerun_completes_with_one_record_per_input(tmp_pat
 def test_help_lists_commands(command):
     res = run(*command, timeout=60)
     assert res.returncode == 0 and "Usage" in res.stdout
+
+
+def test_interactive_digitize_waits_for_files_just_copied_in(tmp_path):
+    """A file copied in right before `sohoa digitize` is what the user wants digitized: the CLI says it waits
+    for it (min file age 3 s here) and archives it, instead of leaving it for a next run."""
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    page, _ = render_page(Document(), dpi=150)
+    page.convert("L").save(inbox / "just-copied.png", dpi=(150, 150))
+    res = run("digitize", str(inbox), "--archive", str(archive), "--min-file-age", "3")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "still being written: just-copied.png" in res.stderr
+    assert re.search(r"waiting \(still being written\)\s*│\s*0 │", res.stdout), res.stdout
+    assert re.search(r"archived now\s*│\s*1 │", res.stdout), res.stdout
+    assert len(export(archive)) == 1

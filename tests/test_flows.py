@@ -421,3 +421,41 @@ def test_run_with_nothing_to_do_clears_the_work_folder_a_killed_run_left(tmp_pat
     (tmp_path / "inbox").mkdir()
     digitize_inbox(str(tmp_path / "inbox"), str(tmp_path / "archive"), _options(tmp_path), return_state=True)
     assert not left.exists()
+
+
+def test_young_files_are_named_as_waiting_in_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Files just copied in are not silently dropped: the report, the run-summary artifact and the CLI
+    summary name each one as "waiting (still being written)", with the files of the dossier they hold back."""
+    import os
+
+    import flows.digitize as fd
+    from flows.cli import print_summary
+    from flows.params import RunSettings
+
+    calls: Counter = Counter()
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(fd, "process", _fake_process(calls, gate))
+    inbox = _inbox(tmp_path, 2)
+    old = time.time() - 3600
+    for f in inbox.rglob("*.png"):
+        os.utime(f, (old, old))
+    (inbox / "hs-01" / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n just copied")  # young: holds hs-01 back
+    (inbox / "loose.png").write_bytes(b"\x89PNG\r\n\x1a\n loose, just copied")
+    (inbox / "hs-00" / "c.pdf.part").write_bytes(b"%PDF")  # a download still running: holds hs-00 back
+    options = _options(tmp_path).model_copy(update={"min_file_age_seconds": 600})
+    state = fd.digitize_inbox(str(inbox), str(tmp_path / "archive"), options, False,
+                              RunSettings(move_processed=False), return_state=True)
+    rep = state.result(raise_on_failure=False)
+    waiting = {w["label"]: w["reason"] for w in rep["waiting"]}
+    assert set(waiting) == {"hs-00/a.png", "hs-00/c.pdf.part", "hs-01/a.png", "hs-01/b.png", "loose.png"}
+    assert waiting["hs-01/b.png"].startswith("modified") and waiting["hs-00/c.pdf.part"] == "partial file name"
+    assert waiting["hs-01/a.png"] == "its dossier has a file still being written"
+    assert rep["totals"]["waiting"] == 5 and "5 waiting (still being written)" in rep["summary_line"]
+    assert not calls
+    summary = next(a for a in read_artifacts(state.state_details.flow_run_id) if a.key == "run-summary")
+    assert "Waiting (still being written): 5" in summary.data and "`hs-01/b.png`" in summary.data
+    print_summary(rep)
+    out = capsys.readouterr().out
+    assert "waiting (still being written)" in out and "loose.png" in out and "hs-01/b.png" in out

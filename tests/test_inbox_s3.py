@@ -69,6 +69,8 @@ def test_scan_stage_and_move_rules(s3_server, tmp_path: Path) -> None:
     assert inbox.scan(min_age_seconds=3600) == [] and inbox.incomplete(3600) == {"D1", "D2", "D3"}
     store.client._create_multipart_upload(store.bucket, "inbox/D3/big.pdf", {})  # an upload still in progress
     assert inbox.incomplete(0) == {"D2", "D3"}
+    assert inbox.waiting(0) == [{"label": "D2/b.pdf.part", "reason": "partial file name"},
+                                {"label": "D3/big.pdf", "reason": "upload in progress"}]
 
     staged = inbox.stage(items)
     assert [s.path.read_bytes()[:4] for s in staged] == [b"\x89PNG", b"%PDF", b"%PDF", b"%PDF"]
