@@ -44,6 +44,7 @@ from pipeline.document import process
 from pipeline.layout import group_words
 from pipeline.models import Line, PageText, Word
 from pipeline.options import Options
+from pipeline.review import decide
 from pipeline.text import nfc
 from schemas.record import Code, Record
 
@@ -99,7 +100,7 @@ def _reextract(archive: Archive, record: dict[str, Any], options: Options, work:
                review=review.model_dump(mode="json"), pipeline_version=__version__,
                component=extraction.component.model_dump(mode="json") if extraction.component else None,
                processed_at=datetime.now(UTC).replace(microsecond=0).isoformat())
-    new = Record.model_validate(new).model_dump(mode="json")
+    new = decide.carry_over(record, Record.model_validate(new).model_dump(mode="json"))
     res.changed = sorted(k for k in set(new["metadata"]) | set(record["metadata"])
                          if new["metadata"].get(k) != record["metadata"].get(k))
     res.review_needed = new["review"]["needed"]

@@ -261,3 +261,23 @@ def test_terminal_review_refuses_then_commits(archive: Archive, cli_env: dict[st
     assert res.exit_code == 0, res.output
     (line,) = [json.loads(x) for x in res.stdout.splitlines()]
     assert line["number"] == "51" and line["id"] == "quyet-dinh"
+
+
+def test_reprocessing_keeps_the_operator_values(digitized: LocalArchive, tmp_path: Path) -> None:
+    """A re-extraction after an extraction improvement never undoes a review: operator values win."""
+    from flows.reprocess import _reextract
+
+    archive = LocalArchive(tmp_path / "archive")
+    for key in digitized.list(""):
+        info = digitized.stat(key)
+        archive.put_bytes(key, digitized.get_bytes(key), content_type=info.content_type or "", metadata=info.metadata)
+    reviewed = decide.commit(archive, decide.decision_from(pending_one(archive), GOOD))
+    (tmp_path / "work").mkdir()
+    _reextract(archive, reviewed, Options(jobs=1, work_dir=tmp_path / "work"), tmp_path / "work")
+    again = store_ops.get_record(archive, reviewed["document_id"])
+    assert again["metadata"]["number_symbol"] == "51/QĐ-UBND" and again["metadata"]["issued_date"] == "2025-01-17"
+    assert again["review"]["decisions"] == reviewed["review"]["decisions"], again["review"]
+    flagged = set(again["review"]["fields"])  # what this extraction doubts that no operator decided
+    assert not flagged & set(reviewed["review"]["decisions"])
+    assert again["review"]["needed"] == bool(flagged) and (again["review"]["status"] == "pending") == bool(flagged)
+    assert again["revision"] == 2 and verify(archive).ok

@@ -145,3 +145,30 @@ def _already(archive: Archive, current: dict[str, Any], decision: Decision) -> b
     except FileNotFoundError:
         return False
     return apply(base, decision)["metadata"] == current.get("metadata")
+
+
+def carry_over(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """`fresh` (a re-extraction of the same document) with the operator's decisions of `previous` kept:
+    an operator's value beats any machine read, so re-processing never undoes a review."""
+    review = previous.get("review") or {}
+    decided = {n: d for n, d in (review.get("decisions") or {}).items() if d.get("source") == "operator"}
+    if not decided:
+        return fresh
+    md, evidence = dict(fresh["metadata"]), dict(fresh.get("evidence") or {})
+    for name in decided:
+        if name in md:
+            md[name] = (previous.get("metadata") or {}).get(name)
+            if name in (previous.get("evidence") or {}):
+                evidence[name] = previous["evidence"][name]
+            else:
+                evidence.pop(name, None)
+    new_review = dict(fresh.get("review") or {})
+    left = [f for f in new_review.get("fields") or [] if f not in decided]
+    new_review.update(
+        fields=left, reasons=[r for r in new_review.get("reasons") or [] if r.split(":", 1)[0] not in decided],
+        decisions={**decided, **(new_review.get("decisions") or {})}, reviewed_by=review.get("reviewed_by"),
+        reviewed_at=review.get("reviewed_at"), not_administrative=review.get("not_administrative"))
+    new_review["needed"] = bool(left)
+    new_review["status"] = "pending" if new_review["needed"] else review.get("status")
+    out = dict(fresh, metadata=md, evidence=evidence, review=new_review, revision=previous.get("revision"))
+    return Record.model_validate(out).model_dump(mode="json")
