@@ -85,8 +85,9 @@ def apply(record: dict[str, Any], decision: Decision, *, at: datetime | None = N
         elif action == "corrected" and name in evidence:
             evidence[name] = dict(evidence[name], source="operator", confidence=1.0)
     _follow_number_symbol(md, decision.values, decisions, record)
-    changed = changed or any(d["action"] != "confirmed" for d in decisions.values())
     review = dict(record.get("review") or {})
+    decisions = {**(review.get("decisions") or {}), **decisions}  # an earlier review's decisions stay
+    changed = changed or any(d["action"] != "confirmed" for d in decisions.values())
     flagged = set(review.get("fields") or [])
     review.update(
         needed=False, fields=[],
