@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import emit  # noqa: E402
-from flows.server import free_port, wait_healthy  # noqa: E402
+from flows.server import free_port, stop_group, wait_healthy  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
@@ -44,18 +43,6 @@ OPTIONS = {"jobs": 1, "ocr_dpi": 150, "detect_orientation": False, "min_file_age
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
                             cwd=ROOT)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
 
 
 @contextlib.contextmanager
@@ -80,8 +67,8 @@ def stack(tmp: Path) -> Iterator[tuple[str, str, dict[str, str], Path, Path]]:
         yield api, ui, env, inbox, archive
     finally:
         if serve is not None:
-            stop(serve)
-        stop(server)
+            stop_group(serve)
+        stop_group(server)
 
 
 def wait_for(what: str, check: Any, timeout: float, log: Path | None = None) -> Any:
@@ -104,7 +91,8 @@ def paused_review_run(client: Any, deployment: str) -> Any:
     return next((r for r in runs if r.state and r.state.is_paused()), None)
 
 
-def digitize_and_wait_for_review(env: dict[str, str], inbox: Path, tmp: Path) -> tuple[Any, float]:
+def digitize_and_wait_for_review(env: dict[str, str], inbox: Path, tmp: Path, wait: str) -> tuple[Any, float]:
+    """Digitize; the run starts the review itself (suspend), or (pause) a review run is started by hand."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
@@ -116,7 +104,14 @@ def digitize_and_wait_for_review(env: dict[str, str], inbox: Path, tmp: Path) ->
     with get_client(sync_client=True) as client:
         wait_for("deployments registered", lambda: _has(client, "review/on-demand"), 60, tmp / "serve.log")
         t0 = time.monotonic()
-        run_deployment("digitize-inbox/on-demand", parameters={"options": OPTIONS}, timeout=0, as_subflow=False)
+        if wait == "suspend":
+            run_deployment("digitize-inbox/on-demand", parameters={"options": OPTIONS}, timeout=0, as_subflow=False)
+        else:
+            done = run_deployment("digitize-inbox/on-demand", parameters={
+                "options": OPTIONS, "settings": {"start_review": False}}, timeout=300, as_subflow=False)
+            assert done.state and done.state.is_completed(), done.state
+            run_deployment("review/on-demand", parameters={"request": {"wait": "pause"}}, timeout=0,
+                           as_subflow=False)
         run = wait_for("review run paused", lambda: paused_review_run(client, "review/on-demand"), 180,
                        tmp / "serve.log")
         return run, time.monotonic() - t0
@@ -193,12 +188,16 @@ def browse(ui: str, run_id: str, out: Path) -> list[dict[str, Any]]:
 
 
 def wait_resumed_and_paused_again(run_id: str) -> None:
-    """The run resumes (is re-executed from the top by `sohoa serve`), refuses the answer, suspends again."""
+    """The run resumes (a suspended one is re-executed from the top by `sohoa serve`), refuses the answer
+    and waits again, on the form of the next attempt (its pause key ends in -1)."""
     from prefect.client.orchestration import get_client
 
+    def asked_again() -> bool:
+        state = client.read_flow_run(run_id).state
+        return bool(state and state.is_paused() and (state.state_details.pause_key or "").endswith("-1"))
+
     with get_client(sync_client=True) as client:
-        wait_for("run resumed", lambda: not client.read_flow_run(run_id).state.is_paused(), 120)
-        wait_for("run suspended again", lambda: client.read_flow_run(run_id).state.is_paused(), 180)
+        wait_for("form asked again", asked_again, 180)
 
 
 def wait_final(run_id: str) -> Any:
@@ -218,6 +217,8 @@ def fill(page: Any, label: str, value: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "review-ui")
+    ap.add_argument("--wait", choices=["suspend", "pause"], default="suspend",
+                    help="how the review run waits (suspend: as digitize-inbox starts it)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -225,14 +226,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sohoa-review-ui-") as d:
         tmp = Path(d)
         with stack(tmp) as (api, ui, env, inbox, archive), temporary_settings({PREFECT_API_URL: api}):
-            run, to_pause = digitize_and_wait_for_review(env, inbox, tmp)
+            run, to_pause = digitize_and_wait_for_review(env, inbox, tmp, args.wait)
             steps = [{"step": "digitize-inbox run → review run waiting for input", "seconds": round(to_pause, 1),
                       "screenshot": ""}]
             steps += browse(ui, str(run.id), args.out)
             final = wait_final(str(run.id))
             checks = check_archive(archive)
             print(json.dumps({"state": final.state.name, **checks}, ensure_ascii=False))
-    emit("review_ui", steps, title="One review in the Prefect UI, driven by Playwright (headless Chromium)",
+    emit(f"review_ui_{args.wait}", steps,
+         title=f"One review in the Prefect UI ({args.wait}), driven by Playwright (headless Chromium)",
          notes=[f"Screenshots in {args.out}.", f"Review run ended {final.state.name}; archive checks: {checks}"],
          extra={"checks": checks})
 

@@ -9,6 +9,7 @@ corrects it; an answer that does not fit is refused with the reason and asked ag
 from __future__ import annotations
 
 import getpass
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,7 +35,8 @@ def _ask_field(out: Console, record: dict[str, Any], name: str, answers: dict[st
         current = trial["metadata"].get(name) or current
     shown = ", ".join(current) if isinstance(current, list) else current
     while True:
-        raw = Prompt.ask(f"  [bold]{s.title}[/bold]" + (f" [dim]({s.hint})[/dim]" if s.hint else ""),
+        hint = re.split(r"(?<=[\w)])\.\s+(?=[A-Z])", s.hint)[0].rstrip(".")  # its first sentence
+        raw = Prompt.ask(f"  [bold]{s.title}[/bold]" + (f" [dim]({hint})[/dim]" if hint else ""),
                          default=shown or "", show_default=bool(shown), console=out)
         raw = "" if raw.strip() == CLEAR else raw
         try:

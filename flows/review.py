@@ -30,7 +30,7 @@ from flows.digitize import STORAGE_RETRIES
 from flows.params import ReviewRequest
 from flows.stores import archive_at
 from pipeline.archive import records as store
-from pipeline.errors import ReviewInputError
+from pipeline.errors import ReviewInputError, RevisionConflictError
 from pipeline.review import decide, evidence, form, select
 
 MAX_ATTEMPTS = 20  # refused answers per document before the run gives up on it (and leaves it pending)
@@ -50,8 +50,13 @@ def build_evidence(archive: str, record: dict[str, Any]) -> list[evidence.FieldE
 
 @task(name="commit-review", cache_policy=NONE, task_run_name="commit {decision.document_id:.12}",
       **STORAGE_RETRIES)
-def commit_review(archive: str, decision: decide.Decision) -> dict[str, Any]:
-    return decide.commit(archive_at(archive), decision)
+def commit_review(archive: str, decision: decide.Decision) -> dict[str, Any] | None:
+    """The new revision; None when the record changed since the form was shown (reviewed in another run)."""
+    try:
+        return decide.commit(archive_at(archive), decision)
+    except RevisionConflictError as e:
+        get_run_logger().warning("%s: not committed: %s", decision.document_id[:12], e.message_en)
+        return None
 
 
 def ui_url(path: str) -> str | None:
@@ -178,6 +183,8 @@ def review(archive: str = "archive", request: ReviewRequest | None = None) -> St
         if decision is None:
             continue
         new = commit_review(archive, decision)
+        if new is None:
+            continue
         logger.info("%s: %s by %s (revision %s)", record["source"]["filename"], new["review"]["status"],
                     decision.reviewer, new.get("revision"))
         done.append(new)

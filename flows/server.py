@@ -75,6 +75,21 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float) ->
     return False
 
 
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM a process started with `start_new_session=True` and its whole group; SIGKILL what lingers
+    (a served runner's flow-run subprocesses may need it). For tests and benches that start servers."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
 class TemporaryServer:
     """Prefect's API app under uvicorn on a loopback port, as `SubprocessASGIServer` runs it."""
 

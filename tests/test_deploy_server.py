@@ -4,9 +4,7 @@ artifacts checked through the Prefect client. PREFECT_HOME is a temporary folder
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.server import free_port, wait_healthy
+from flows.server import free_port, stop_group, wait_healthy
 from pipeline.archive import LocalArchive
 from pipeline.archive import records as store
 from pipeline.synth import Document, render_page
@@ -33,16 +31,7 @@ def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM our process group, SIGKILL if it lingers (a served runner may need it)."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
+    stop_group(proc)
 
 
 @pytest.fixture
