@@ -161,23 +161,28 @@ def browse(ui: str, run_id: str, out: Path) -> list[dict[str, Any]]:
         page.screenshot(path=out / "3-number-with-letters-refused.png")
         step("a number with letters: refused by the API, the run stays suspended", t0,
              "3-number-with-letters-refused.png")
+        dismiss_toasts(page)
         t0 = time.monotonic()
         fill(page, "Số (number)", "51")
         fill(page, "Ngày ban hành (issue date)", "2025-02-30")
         page.get_by_role("button", name="Submit").first.click()
-        page.wait_for_timeout(1500)
-        wait_resumed_and_paused_again(run_id)
+        try:
+            wait_resumed_and_paused_again(run_id)
+        except TimeoutError:
+            page.screenshot(path=out / "error-no-second-form.png")
+            raise
+        step("a date that does not exist: Submit → the run waits on the next form (the flow refused it)", t0)
+        t0 = time.monotonic()
         page.reload(wait_until="networkidle")
         page.get_by_role("button", name="Resume").first.click()
         page.get_by_text("Answer refused").first.wait_for(timeout=20000)
         page.screenshot(path=out / "4-impossible-date-refused.png")
-        step("a date that does not exist: refused by the flow, the form comes back with the reason", t0,
-             "4-impossible-date-refused.png")
+        step("reload the page, Resume: the form is back with the reason", t0, "4-impossible-date-refused.png")
         t0 = time.monotonic()
         fill(page, "Ngày ban hành (issue date)", "2025-01-17")
         page.get_by_role("button", name="Submit").first.click()
         page.get_by_role("button", name="Resume").first.wait_for(state="hidden", timeout=30000)
-        step("correct the date and submit (accepted)", t0)
+        step("correct the date and Submit (accepted)", t0)
         t0 = time.monotonic()
         wait_final(run_id)
         page.reload(wait_until="networkidle")
@@ -205,6 +210,16 @@ def wait_final(run_id: str) -> Any:
 
     with get_client(sync_client=True) as client:
         return wait_for("review run finished", lambda: _final(client, run_id), 120)
+
+
+def dismiss_toasts(page: Any) -> None:
+    """Close the error toast: it sits over the dialog's Submit button."""
+    toast = page.locator(".p-toast")
+    for i in range(toast.count()):
+        with contextlib.suppress(Exception):
+            toast.nth(i).locator("button").first.click(timeout=2000)
+    with contextlib.suppress(Exception):
+        page.get_by_text("Validation failed").first.wait_for(state="hidden", timeout=15000)
 
 
 def fill(page: Any, label: str, value: str) -> None:

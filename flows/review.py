@@ -35,6 +35,7 @@ from pipeline.review import decide, evidence, form, select
 
 MAX_ATTEMPTS = 20  # refused answers per document before the run gives up on it (and leaves it pending)
 PAUSE_DEFAULT_HOURS = 24
+PAUSE_POLL_SECONDS = 2  # a paused run asks the API this often whether it was resumed (Prefect's default: 10)
 
 
 @task(name="pending-reviews", cache_policy=NONE, **STORAGE_RETRIES)
@@ -137,7 +138,8 @@ def ask(record: dict[str, Any], sheet: str, request: ReviewRequest) -> decide.De
         key = f"review-{_key_part(doc)}-r{revision}-{attempt}"
         if request.wait == "pause":
             hours = request.timeout_hours or PAUSE_DEFAULT_HOURS
-            answer = pause_flow_run(wait_for_input=wanted, timeout=round(hours * 3600), key=key)
+            answer = pause_flow_run(wait_for_input=wanted, timeout=round(hours * 3600), key=key,
+                                    poll_interval=PAUSE_POLL_SECONDS)
         else:
             timeout = round(request.timeout_hours * 3600) if request.timeout_hours else None
             answer = suspend_flow_run(wait_for_input=wanted, timeout=timeout, key=key)

@@ -90,8 +90,8 @@ def form_model(record: dict[str, Any], *, reviewer: str = "", prefill: dict[str,
             fields[name] = (str, Field(initial(md.get(name), s.kind), title=s.title, description=desc,
                                        max_length=MAX_TEXT, **({"pattern": pattern} if pattern else {})))
     fields["not_administrative"] = (bool, Field(bool(md.get("not_administrative")), title=NOT_ADMIN_TITLE, description=(
-        "Tick when the paper is no administrative document (an application form, an ID card, a receipt …): "
-        "its fields are then kept as read and the record says so.")))
+        "Tick when the paper is not an administrative document (an application form, an ID card, a receipt …); "
+        "stored as review.not_administrative.")))
     fields["reviewer"] = (str, Field(reviewer, title=REVIEWER_TITLE, min_length=1, max_length=100,
                                      pattern=r"\S", description="Stored as review.reviewed_by."))
     return create_model("DocumentReview", __doc__="Confirm, correct or clear each flagged field.", **fields)
