@@ -281,3 +281,31 @@ def test_reprocessing_keeps_the_operator_values(digitized: LocalArchive, tmp_pat
     assert not flagged & set(reviewed["review"]["decisions"])
     assert again["review"]["needed"] == bool(flagged) and (again["review"]["status"] == "pending") == bool(flagged)
     assert again["revision"] == 2 and verify(archive).ok
+
+
+def test_component_fields_are_reviewed_like_metadata(digitized: LocalArchive) -> None:
+    """The form is generic over `review.fields`: a dossier component's flagged kind and ID number get their
+    own inputs and formats, and the answer lands in record.component."""
+    (rec,) = select.pending(digitized)
+    rec = {**rec, "component": {
+        "kind": "other", "confidence": 0.4, "cues": [], "id_card": {"number": None, "full_name": "Nguyễn Văn An"},
+        "evidence": {"kind": {"page": 1, "bbox": [100.0, 50.0, 300.0, 70.0], "confidence": 0.4}}},
+        "review": {**rec["review"], "fields": ["component.kind", "component.id_card.number"],
+                   "reasons": ["component.kind: unsure kind", "component.id_card.number: digits unclear"]}}
+    schema = form.form_model(rec).model_json_schema()["properties"]
+    assert schema["component.kind"]["default"] == "other" and "id_card" in schema["component.kind"]["pattern"]
+    assert schema["component.id_card.number"]["pattern"] == "^([0-9]{12})?$"
+    with pytest.raises(ReviewInputError, match=r"component\.id_card\.number"):
+        decide.decision_from(rec, {"component.kind": "id_card", "component.id_card.number": "07920400123",
+                                   "reviewer": "Lan"})
+    decision = decide.decision_from(rec, {"component.kind": "id_card", "component.id_card.number": "079204001234",
+                                          "reviewer": "Lan"})
+    new = decide.apply(rec, decision)
+    assert new["component"]["kind"] == "id_card" and new["component"]["id_card"]["number"] == "079204001234"
+    assert new["component"]["id_card"]["full_name"] == "Nguyễn Văn An"
+    assert new["component"]["evidence"]["kind"]["source"] == "operator"
+    assert new["review"]["decisions"]["component.kind"]["machine_value"] == "other"
+    assert rec["component"]["kind"] == "other", "the input record is not changed"
+    assert evidence.region(rec, "component.kind")[2] == "evidence"
+    (line,) = corrections.truth_lines([new])
+    assert line["component.id_card.number"] == "079204001234"

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pipeline.review import form
+
 
 def truth_line(record: dict[str, Any], *, corrected_only: bool = False) -> dict[str, Any] | None:
     review = record.get("review") or {}
@@ -19,10 +21,9 @@ def truth_line(record: dict[str, Any], *, corrected_only: bool = False) -> dict[
                and (not corrected_only or d.get("action") != "confirmed")}
     if not decided:
         return None
-    md = record.get("metadata") or {}
     filename = (record.get("source") or {}).get("filename") or record["document_id"]
     line: dict[str, Any] = {"id": re.sub(r"\.[^.]+$", "", filename), "document_id": record["document_id"]}
-    line.update({n: md.get(n) for n in decided})
+    line.update({n: form.value_of(record, n) for n in decided})
     line.update(fields=sorted(decided), corrected=sorted(n for n, d in decided.items() if d["action"] != "confirmed"),
                 handwritten=[], uncertain=[],
                 notes=f"operator review by {review.get('reviewed_by')} at {review.get('reviewed_at')}"

@@ -65,25 +65,23 @@ def _same(a: Any, b: Any) -> bool:
 def apply(record: dict[str, Any], decision: Decision, *, at: datetime | None = None) -> dict[str, Any]:
     """The record as the operator decided it (not yet committed; `commit` numbers the revision)."""
     at = at or datetime.now(UTC).replace(microsecond=0)
-    md = dict(record.get("metadata") or {})
-    evidence = dict(record.get("evidence") or {})
+    new = {**record, "evidence": dict(record.get("evidence") or {})}
+    if isinstance(record.get("component"), dict):
+        new["component"] = {**record["component"], "evidence": dict(record["component"].get("evidence") or {})}
     decisions: dict[str, Any] = {}
     changed = False
     for name, value in decision.values.items():
-        machine = md.get(name)
+        machine = form.value_of(record, name)
         if _same(value, machine):
             action = "confirmed"
         else:
             action = "cleared" if not value else "corrected"
             changed = True
-        decisions[name] = {"source": "operator", "action": action, "machine_value": machine,
+        decisions[name] = {"source": "operator", "action": action, "machine_value": _plain(machine),
                            "reason": reason_of(record, name)}
-        if name in md or name in form.SPECS:
-            md[name] = value if value or form.spec(name).kind != "list" else []
-        if action == "cleared":
-            evidence.pop(name, None)
-        elif action == "corrected" and name in evidence:
-            evidence[name] = dict(evidence[name], source="operator", confidence=1.0)
+        form.set_value(new, name, value)
+        _mark_evidence(new, name, action)
+    md = new["metadata"] = dict(new.get("metadata") or {})
     _follow_number_symbol(md, decision.values, decisions, record)
     review = dict(record.get("review") or {})
     decisions = {**(review.get("decisions") or {}), **decisions}  # an earlier review's decisions stay
@@ -95,8 +93,30 @@ def apply(record: dict[str, Any], decision: Decision, *, at: datetime | None = N
         status="corrected" if changed else "confirmed", decisions=decisions,
         not_administrative=decision.not_administrative or None,
         reviewed_by=decision.reviewer, reviewed_at=at.isoformat())
-    new = dict(record, metadata=md, evidence=evidence, review=review)
+    new["review"] = review
     return Record.model_validate(new).model_dump(mode="json", exclude_none=False)
+
+
+def _plain(value: Any) -> Any:
+    """A machine value as FieldDecision keeps it (text, a list of text, or None)."""
+    if value is None or isinstance(value, str):
+        return value
+    return [str(v) for v in value] if isinstance(value, list) else str(value)
+
+
+def _mark_evidence(record: dict[str, Any], name: str, action: str) -> None:
+    """A cleared value has no evidence left; a corrected one is vouched for by the operator."""
+    if name.startswith(form.COMPONENT):
+        store_ = (record.get("component") or {}).get("evidence")
+        key = name[len(form.COMPONENT):]
+    else:
+        store_, key = record.get("evidence"), name
+    if not isinstance(store_, dict) or key not in store_:
+        return
+    if action == "cleared":
+        store_.pop(key)
+    elif action == "corrected":
+        store_[key] = dict(store_[key], source="operator", confidence=1.0)
 
 
 def _follow_number_symbol(md: dict[str, Any], values: dict[str, Any], decisions: dict[str, Any],
@@ -155,14 +175,14 @@ def carry_over(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any
     decided = {n: d for n, d in (review.get("decisions") or {}).items() if d.get("source") == "operator"}
     if not decided:
         return fresh
-    md, evidence = dict(fresh["metadata"]), dict(fresh.get("evidence") or {})
+    out = {**fresh, "evidence": dict(fresh.get("evidence") or {})}
     for name in decided:
-        if name in md:
-            md[name] = (previous.get("metadata") or {}).get(name)
+        form.set_value(out, name, form.value_of(previous, name))
+        if not name.startswith(form.COMPONENT):
             if name in (previous.get("evidence") or {}):
-                evidence[name] = previous["evidence"][name]
+                out["evidence"][name] = previous["evidence"][name]
             else:
-                evidence.pop(name, None)
+                out["evidence"].pop(name, None)
     new_review = dict(fresh.get("review") or {})
     left = [f for f in new_review.get("fields") or [] if f not in decided]
     new_review.update(
@@ -171,5 +191,5 @@ def carry_over(previous: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any
         reviewed_at=review.get("reviewed_at"), not_administrative=review.get("not_administrative"))
     new_review["needed"] = bool(left)
     new_review["status"] = "pending" if new_review["needed"] else review.get("status")
-    out = dict(fresh, metadata=md, evidence=evidence, review=new_review, revision=previous.get("revision"))
+    out.update(review=new_review, revision=previous.get("revision"))
     return Record.model_validate(out).model_dump(mode="json")

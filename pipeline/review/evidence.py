@@ -20,6 +20,7 @@ from PIL import Image
 
 from pipeline.archive import Archive, keys
 from pipeline.ocr import render_pdf_page
+from pipeline.review import form
 
 DPI = 144  # twice screen resolution: handwriting stays legible, a crop stays ~20 KB
 # A null field's crop frames the line of a field read beside it.
@@ -59,8 +60,9 @@ def reason_of(record: dict[str, Any], name: str) -> str:
 def region(record: dict[str, Any], name: str) -> tuple[int, tuple[float, float, float, float] | None, str]:
     """(page, bbox in points from the top-left or None for the header, how it was located)."""
     evidence = record.get("evidence") or {}
-    if name in evidence:
-        return int(evidence[name]["page"]), _pad(evidence[name]["bbox"]), "evidence"
+    own = form.evidence_of(record, name)
+    if own:
+        return int(own["page"]), _pad(own["bbox"]), "evidence"
     for other in NEIGHBOURS.get(name, ()):
         if other in evidence:
             return int(evidence[other]["page"]), _pad(evidence[other]["bbox"], wide=True), f"neighbour:{other}"
@@ -88,10 +90,8 @@ def crop(page_image: Image.Image, page_points: tuple[float, float],
 def build(archive: Archive, record: dict[str, Any], *, store: bool = True) -> list[FieldEvidence]:
     """The evidence of every flagged field of `record`, crops rendered and (by default) archived."""
     names = list((record.get("review") or {}).get("fields") or [])
-    md = record.get("metadata") or {}
-    evidence = record.get("evidence") or {}
-    out = [FieldEvidence(n, md.get(n), reason_of(record, n),
-                         (evidence.get(n) or {}).get("confidence"), None, "none") for n in names]
+    out = [FieldEvidence(n, form.value_of(record, n), reason_of(record, n),
+                         (form.evidence_of(record, n) or {}).get("confidence"), None, "none") for n in names]
     pdf_key = (record.get("artifacts") or {}).get("searchable_pdf")
     if not out or not pdf_key or not archive.exists(pdf_key):
         return out

@@ -1,7 +1,9 @@
 """The review form: a pydantic model over a record's flagged field names, prefilled with the machine's values.
 
-Generic over the names in `review.fields`: a field sohoa knows (METADATA_FIELDS) gets its title, its
-format and a hint; any other name (a dossier component's field, later) is plain text. The model's JSON
+Generic over the names in `review.fields`: a metadata field gets its title, its format and a hint; a
+dossier component's field (`component.kind`, `component.id_card.number`, …) gets the format its name says
+(a date, an ID number, a kind); any other name is plain text. `value_of`/`set_value` read and write a
+name in the record, wherever it lives (metadata or component). The model's JSON
 Schema carries the formats as patterns, so Prefect's API refuses a bad answer (a number with letters, a
 date not written YYYY-MM-DD) before the flow sees it and the run stays paused; what a pattern cannot say
 (2025-02-30) `check_value` refuses with a message, in the flow and in the terminal alike.
@@ -21,7 +23,7 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.errors import ReviewInputError
 from pipeline.text import nfc
 
-Kind = Literal["text", "number", "date", "list"]
+Kind = Literal["text", "number", "date", "list", "decimal"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,72 @@ REVIEWER_TITLE = "Your name (reviewed_by)"
 NOT_ADMIN_TITLE = "Not an administrative document"
 
 
+COMPONENT = "component."
+_ID = r"[0-9]{9}|[0-9]{12}"
+# A component field's format from its name (the last part of component.<kind>.<field>).
+_COMPONENT_FIELDS = {
+    "citizen_id": ("text", _ID, "12-digit CCCD or 9-digit CMND number."),
+    "number": ("text", r"[0-9]{12}", "The card's 12-digit number."),
+    "signed_date": ("date", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "YYYY-MM-DD."),
+    "received_date": ("date", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "YYYY-MM-DD."),
+    "appointment_date": ("date", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "YYYY-MM-DD."),
+    "date_of_birth": ("text", r"[0-9]{4}(-[0-9]{2}-[0-9]{2})?", "YYYY-MM-DD, or YYYY when only the year is printed."),
+    "sex": ("text", "Nam|Nữ", "Nam or Nữ."),
+    "side": ("text", "front|back|both", "front, back or both."),
+    "area_m2": ("decimal", r"[0-9]+([.][0-9]+)?", "Square metres, e.g. 120.5."),
+    "serial": ("text", r"[A-Z]{2}[0-9]{6}([0-9]{2})?", "2 letters + 6 or 8 digits."),
+}
+
+
 def spec(name: str) -> FieldSpec:
-    return SPECS.get(name) or FieldSpec(name, name.replace("_", " ").capitalize())
+    if name in SPECS:
+        return SPECS[name]
+    if name.startswith(COMPONENT):
+        from schemas.record import COMPONENT_KINDS
+
+        parts = name[len(COMPONENT):].split(".")
+        if parts == ["kind"]:
+            return FieldSpec(name, "Component kind", "text", "|".join(COMPONENT_KINDS), ", ".join(COMPONENT_KINDS))
+        field = parts[-1]
+        if field.endswith("citizen_id"):
+            field = "citizen_id"
+        title = " ".join(p.replace("_", " ") for p in parts).capitalize()
+        if field in _COMPONENT_FIELDS:
+            kind, pattern, hint = _COMPONENT_FIELDS[field]
+            return FieldSpec(name, title, kind, pattern, hint)  # type: ignore[arg-type]
+        return FieldSpec(name, title)
+    return FieldSpec(name, name.replace("_", " ").capitalize())
+
+
+def value_of(record: dict[str, Any], name: str) -> Any:
+    """The record's value of a reviewable name: a metadata key or component.<path>."""
+    if not name.startswith(COMPONENT):
+        return (record.get("metadata") or {}).get(name)
+    node: Any = record.get("component") or {}
+    for part in name[len(COMPONENT):].split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def set_value(record: dict[str, Any], name: str, value: Any) -> None:
+    """Write `value` under `name` in `record` (copies the dicts it changes; the caller's input is kept)."""
+    if not name.startswith(COMPONENT):
+        record["metadata"] = dict(record.get("metadata") or {})
+        record["metadata"][name] = value if value or spec(name).kind != "list" else []
+        return
+    parts = name[len(COMPONENT):].split(".")
+    node = record["component"] = dict(record.get("component") or {})
+    for part in parts[:-1]:
+        node[part] = dict(node.get(part) or {})
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def evidence_of(record: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """Where the machine read `name` (record.evidence, or component.evidence for component names)."""
+    if name.startswith(COMPONENT):
+        return ((record.get("component") or {}).get("evidence") or {}).get(name[len(COMPONENT):])
+    return (record.get("evidence") or {}).get(name)
 
 
 def initial(value: Any, kind: Kind) -> Any:
@@ -75,10 +141,11 @@ def form_model(record: dict[str, Any], *, reviewer: str = "", prefill: dict[str,
     """The form for `record`: one input per flagged field (prefilled with the machine's values, or with
     `prefill`, e.g. an answer that was refused), the 'not administrative' mark and the reviewer's name.
     Field order is the order of `review.fields`."""
-    md = dict(record.get("metadata") or {}, **(prefill or {}))
+    names = list((record.get("review") or {}).get("fields") or [])
+    md = {**{n: value_of(record, n) for n in names}, **(prefill or {})}
     reviewer = str((prefill or {}).get("reviewer") or reviewer)
     fields: dict[str, Any] = {}
-    for name in (record.get("review") or {}).get("fields") or []:
+    for name in names:
         s = spec(name)
         pattern = f"^({s.pattern})?$" if s.pattern else None
         desc = s.hint
@@ -121,6 +188,8 @@ def check_value(name: str, raw: Any) -> Any:
             date.fromisoformat(text)
         except ValueError:
             raise ReviewInputError(f"{name}: {text!r} is not a date (YYYY-MM-DD, e.g. 2025-01-17)") from None
+    if s.kind == "decimal":
+        return float(text)
     return text
 
 
