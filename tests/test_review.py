@@ -113,6 +113,7 @@ def test_review_commits_a_new_version_the_index_manifest_and_exports_follow(arch
     assert manifest and manifest["documents"][0]["number_symbol"] == "51/QĐ-UBND"
     assert to_nd30(new)["CodeNumber"] == "51" and to_nd30(new)["IssuedDate"] == "2025-01-17"
     assert select.pending(archive) == []
+    assert [h.document_id for h in r.search("51/QĐ-UBND", field="number_symbol")] == [doc]  # search follows too
     report = verify(archive)
     assert report.ok, report.problems
     (line,) = corrections.truth_lines(r.records())
