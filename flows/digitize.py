@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,15 +20,16 @@ from prefect.context import TaskRunContext, get_run_context
 from prefect.futures import as_completed
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
 from flows import artifacts
 from flows import inbox as inbox_ops
 from flows import report as reports
+from flows.claim_tasks import claim_dossiers, release_claims, renew_lease
 from flows.errors import describe, final_state
+from flows.inbox_tasks import incomplete_dossiers, move_processed, scan_inbox, stage_inputs, waiting_of
 from flows.params import RunSettings
 from flows.runtime import current_pool, page_pool
-from flows.stores import archive_at, inbox_at
+from flows.stores import STORAGE_RETRIES, archive_at, inbox_at
 from pipeline import __version__, intake, tesseract, workdir
 from pipeline.archive import claims, keys, links, records
 from pipeline.document import Outcome, process
@@ -37,8 +37,6 @@ from pipeline.errors import SohoaError
 from pipeline.options import Options
 from pipeline.text import nfc
 
-STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=2),
-                   "retry_jitter_factor": 0.5}
 # Options that change what is archived; the rest (parallelism, work folder) do not touch the cache key.
 _OUTPUT_OPTIONS = ("language", "tessdata_dir", "ocr_dpi", "min_output_dpi", "ocr_timeout", "detect_orientation",
                    "deskew", "max_pages", "max_page_megapixels", "max_file_mb", "pdfa")
@@ -71,43 +69,6 @@ def check_engine(options: Options) -> str:
     version = tesseract.version()
     tesseract.check_language(options.language, options.tessdata_dir)
     return version
-
-
-@task(name="scan-inbox", cache_policy=NONE, **STORAGE_RETRIES)
-def scan_inbox(inbox: str, options: Options) -> list[intake.InputFile]:
-    items = inbox_at(inbox, options.work_dir).scan(options.min_file_age_seconds)
-    get_run_logger().info("%d file(s) in %s", len(items), inbox)
-    return items
-
-
-@task(name="incomplete-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
-def incomplete_dossiers(inbox: str, options: Options) -> set[str]:
-    return inbox_at(inbox, options.work_dir).incomplete(options.min_file_age_seconds)
-
-
-@task(name="waiting-files", cache_policy=NONE, **STORAGE_RETRIES)
-def waiting_files(inbox: str, options: Options) -> list[dict[str, str]]:
-    """Files left out because they may still be being written (named in the summary, never silently)."""
-    return inbox_at(inbox, options.work_dir).waiting(options.min_file_age_seconds)
-
-
-def waiting_of(inbox: str, options: Options, groups: dict[str, list[intake.InputFile]],
-               incomplete: set[str]) -> list[dict[str, str]]:
-    """Every input this run leaves for the next one: files still being written, and the complete files of
-    the dossiers that wait for them."""
-    young = waiting_files(inbox, options)
-    named = {w["label"] for w in young}
-    return young + [{"label": i.label, "reason": "its dossier has a file still being written"}
-                    for d in sorted(incomplete) for i in groups.get(d, []) if i.label not in named]
-
-
-@task(name="stage-inputs", cache_policy=NONE, **STORAGE_RETRIES)
-def stage_inputs(inbox: str, items: list[intake.InputFile], options: Options) -> list[intake.InputFile]:
-    """Inputs still in the inbox, as local files (an S3 inbox's objects are downloaded to the work folder)."""
-    staged = inbox_at(inbox, options.work_dir).stage(items)
-    if len(staged) != len(items):
-        get_run_logger().info("%d input(s) gone from %s since the scan", len(items) - len(staged), inbox)
-    return staged
 
 
 @task(name="digitize-document", cache_key_fn=document_cache_key, cache_expiration=timedelta(days=2),
@@ -158,42 +119,6 @@ def _digitize_task(item: intake.InputFile, archive: str, tags: set[str]) -> Any:
     return digitize_document.with_options(tags=tags) if tags else digitize_document
 
 
-def owner_run_alive(claim: claims.Claim) -> bool:
-    """False when the claim's owner is a flow run that has finished (e.g. Crashed on another worker)."""
-    from uuid import UUID
-
-    from prefect.client.orchestration import get_client
-
-    try:
-        with get_client(sync_client=True) as client:
-            run = client.read_flow_run(UUID(claim.owner))
-    except Exception:  # not a flow run id, unknown to this API, API trouble: trust the lease
-        return True
-    return not (run.state and run.state.is_final())
-
-
-@task(name="claim-dossiers", cache_policy=NONE, **STORAGE_RETRIES)
-def claim_dossiers(archive: str, dossiers: list[str], owner: str, settings: RunSettings) -> list[claims.Claim]:
-    return claims.claim_many(archive_at(archive), dossiers, owner, limit=settings.max_dossiers,
-                             lease_seconds=settings.lease_minutes * 60, settle_seconds=settings.claim_settle_seconds,
-                             alive=owner_run_alive)
-
-
-@task(name="release-claims", cache_policy=NONE, **STORAGE_RETRIES)
-def release_claims(archive: str, held: list[claims.Claim]) -> None:
-    for claim in held:
-        claims.release(archive_at(archive), claim)
-
-
-@task(name="move-processed", cache_policy=NONE, **STORAGE_RETRIES)
-def move_processed(inbox: str, archive: str, items: list[intake.InputFile], statuses: dict[str, str],
-                   work_dir: Path | None = None) -> list[inbox_ops.Moved]:
-    """Move inputs out of the inbox once their record (or quarantine entry) is verified in the archive."""
-    moved = inbox_at(inbox, work_dir).move_processed(archive_at(archive), items, statuses)
-    get_run_logger().info("%d input(s) moved to %s/%s", len(moved), inbox, inbox_ops.PROCESSED)
-    return moved
-
-
 @task(name="archive-report", cache_policy=NONE, **STORAGE_RETRIES)
 def archive_report(archive: str, rep: dict[str, Any]) -> None:
     archive_at(archive).put_json(keys.run_report(rep["run_id"]), rep)
@@ -237,7 +162,7 @@ def digitize_items(items: list[intake.InputFile], archive: str, options: Options
                 logger.error("%s failed: %s", item.label, describe(e))
                 outcomes.append(_failed_outcome(item, e))
             progress.tick()
-            _renew(archive, held, inbox_ops.batch_of(item), renewed, lease_seconds)
+            renew_lease(archive, held, inbox_ops.batch_of(item), renewed, lease_seconds)
     order = {item.label: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order.get(o.label, 0))
     link_dossiers(archive, outcomes)
@@ -264,19 +189,6 @@ def run_documents(items: list[intake.InputFile], archive: str, options: Options,
     progress.total = len(items)
     outcomes = digitize_items(items, archive, options, force=force, progress=progress)
     return reports.build(_run_id(), inbox, archive, outcomes, started, time.monotonic() - t0)
-
-
-def _renew(archive: str, held: dict[str, claims.Claim] | None, dossier: str, renewed: dict[str, float],
-           lease_seconds: float) -> None:
-    """Renew a dossier's lease at most every tenth of its length."""
-    if not held or dossier not in held or time.monotonic() - renewed.get(dossier, 0.0) < lease_seconds / 10:
-        return
-    claim = claims.renew(archive_at(archive), held[dossier], lease_seconds=lease_seconds)
-    renewed[dossier] = time.monotonic()
-    if claim is None:
-        get_run_logger().warning("dossier %s: lease lost to another run", dossier)
-    else:
-        held[dossier] = claim
 
 
 def publish(rep: dict[str, Any]) -> None:

@@ -32,11 +32,10 @@ from prefect.futures import as_completed
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.digitize import STORAGE_RETRIES
 from flows.errors import describe
 from flows.params import ReprocessRequest
 from flows.runtime import current_pool, page_pool
-from flows.stores import archive_at
+from flows.stores import STORAGE_RETRIES, archive_at
 from pipeline import __version__, extract, intake, textlayer
 from pipeline.archive import Archive, keys
 from pipeline.archive import records as store

@@ -26,9 +26,8 @@ from prefect.context import get_run_context
 from prefect.input.run_input import run_input_subclass_from_type
 from prefect.states import Completed, State
 
-from flows.digitize import STORAGE_RETRIES
 from flows.params import ReviewRequest
-from flows.stores import archive_at
+from flows.stores import STORAGE_RETRIES, archive_at
 from pipeline.archive import records as store
 from pipeline.errors import ReviewInputError, RevisionConflictError
 from pipeline.review import decide, evidence, form, select

@@ -5,8 +5,14 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from prefect.tasks import exponential_backoff
+
 from flows import inbox as inbox_ops
 from pipeline.archive import Archive, open_archive
+
+# Retries of tasks that talk to the archive or the inbox (a store restarting, a network blip).
+STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+                   "retry_jitter_factor": 0.5}
 
 
 @functools.lru_cache(maxsize=8)
