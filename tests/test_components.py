@@ -76,6 +76,35 @@ def test_a_decision_about_a_certificate_in_sentence_case_is_not_a_certificate():
     assert d.kind == "other" and d.confidence < classify.KIND_BELOW
 
 
+def _two_columns(rows: list[tuple[str, str]]) -> PageText:
+    """A text-layer page with a Decree 30 header: left column at x=60, right column at x=320."""
+    lines = []
+    for i, row in enumerate(rows):
+        y = 50.0 + 18 * i
+        words = []
+        for x, text in ((60.0, row[0]), (320.0, row[1])):
+            for w in text.split():
+                words.append(Word(w, (x, y, x + 6 * len(w), y + 12)))
+                x += 6 * (len(w) + 1)
+        if words:
+            lines.append(Line(tuple(words)))
+    return PageText(1, 595.0, 842.0, "text_layer", lines)
+
+
+def test_agency_contract_under_a_decree30_header_is_an_administrative_document():
+    """syn21 of bench/synthetic.py: 'HỢP ĐỒNG' under 'ỦY BAN NHÂN DÂN TỈNH …' and 'Số: 1024/HĐ-UBND' is a
+    Decree 30 document of type HĐ, read for its header fields — not a citizens' contract."""
+    pg = _two_columns([("ỦY BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+                       ("TỈNH THỪA THIÊN HUẾ", "Độc lập - Tự do - Hạnh phúc"),
+                       ("Số: 1024/HĐ-UBND", "Thừa Thiên Huế, ngày 01 tháng 10 năm 2025"),
+                       ("", ""), ("", "HỢP ĐỒNG"), ("", "Về việc cung cấp dịch vụ số hóa hồ sơ lưu trữ")])
+    d = classify.classify([pg])
+    assert d.kind == "administrative" and d.document_type == "Hợp đồng", d
+    citizens = page("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                    "HỢP ĐỒNG CHUYỂN NHƯỢNG QUYỀN SỬ DỤNG ĐẤT", "BÊN A (bên chuyển nhượng):", "BÊN B:", "Điều 1")
+    assert classify.classify([citizens]).kind == "contract"
+
+
 def test_unknown_paper_is_other_and_flagged_never_a_confident_guess():
     ex = extract([page("SƠ ĐỒ VỊ TRÍ KHU ĐẤT", "Ghi chú: ranh giới theo hiện trạng", *["đường nét"] * 10)],
                  zone_ocr=False, read_codes=False)

@@ -9,7 +9,9 @@ why it fired — measured on the rendered set of bench/components.py):
    (a form titled 'ĐƠN ĐỀ NGHỊ CẤP / GIẤY CHỨNG NHẬN …' is a form). Sentence-case mentions in a body
    ('Về việc cấp Giấy chứng nhận …') never count. The kind's field labels raise the confidence.
 2. Otherwise a Decree 30 header (national title, 'Số: …/SYMBOL', type name or 'V/v', agency block —
-   pipeline.extract.header) makes an administrative document of the type it names.
+   pipeline.extract.header) makes an administrative document of the type it names. A contract titled
+   'HỢP ĐỒNG' under an agency block and a number line ('Số: 1024/HĐ-UBND') is one of these: Decree 30
+   lists HĐ among the administrative types; citizens' contracts carry no such header.
 3. Otherwise the field labels alone, only with a clear lead (ID cards: their bilingual labels).
 4. Otherwise 'other', flagged for review with the best guess in the cues: never a confident wrong kind.
 A QR code of a known shape (a receipt's, an ID card's) counts as a label of its kind.
@@ -174,13 +176,15 @@ def classify(pages: Sequence[PageText], codes: Sequence[Code] = ()) -> Decision:
     titles = sorted(_titles(first), key=lambda t: t.top)
     if not titles and len(printed) > 1:
         titles = sorted(_titles(printed[1]), key=lambda t: t.top)
+    score, parts, doc_type, h = _header(first)
+    if titles and titles[0].kind == "contract" and doc_type and {"agency block", "number line"} <= set(parts):
+        titles = []  # an agency's contract under its Decree 30 header ('Số: 1024/HĐ-UBND'): a document of type HĐ
     if titles:
         t = titles[0]
         support = counts[t.kind]
         conf = min(0.99, 0.8 + 0.1 * (t.score - 0.85) / 0.15 + 0.03 * min(len(support), 3))
         cues = [f"title: {t.kind} ({t.score:.2f})"] + [f"label: {s}" for s in support[:6]]
         return Decision(t.kind, round(conf, 3), cues, " ".join(t.text.split()), t.page, t.bbox)
-    score, parts, doc_type, h = _header(first)
     if score >= 0.8 and doc_type:
         box = (h.type_name or h.number).bbox if (h.type_name or h.number) else None
         return Decision("administrative", round(min(0.98, score), 3), [f"header: {p}" for p in parts], None,
