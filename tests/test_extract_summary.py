@@ -63,6 +63,27 @@ def test_minority_non_word_read_is_outvoted_and_trusted_but_a_name_disagreement_
     assert got.text == "bổ nhiệm ông Lê Văn Tỵ" and not got.agreed  # the language model has no say on names
 
 
+def test_disagreement_settled_by_the_documents_own_word_pairs_not_against_them() -> None:
+    """'trên địa bàn tỉnh' / 'tính': the body text says 'bàn tỉnh' and 'tỉnh Quảng' again and again (doc02
+    of real-dev); where the body has the rival too ('sự cô' beside 'sự cố': doc21) the place stays open."""
+    page = [["trên", "địa", "bàn", "tỉnh", "Quảng", "Ngãi"]]
+    other = [["trên", "địa", "bàn", "tính", "Quảng", "Ngãi"]]
+    body = Counter({("bàn", "tỉnh"): 3, ("tỉnh", "quảng"): 4})
+    got = summary.combine(page, [page, other], Counter(), pairs=body)
+    assert got.text == "trên địa bàn tỉnh Quảng Ngãi" and got.agreed
+    assert not summary.combine(page, [page, other], Counter()).agreed  # the language model alone prefers 'tính'
+    both = Counter({("bàn", "tỉnh"): 3, ("bàn", "tính"): 1})
+    assert not summary.combine(page, [page, other], Counter(), pairs=both).agreed
+
+
+def test_summary_formula_ve_viec_misread_as_va_viec_is_the_formula() -> None:
+    page = [["Về", "việc", "tăng", "cường", "công", "tác"]]
+    got = summary.combine(page, [page, [["Và", "việc", "tăng", "cường", "công", "tác"]]], Counter())
+    assert got.text == "Về việc tăng cường công tác" and got.agreed
+    assert summary.formula_start(["ÃI|", "Về", "việc", "tăng"]) == 1  # a stamp's remains before it
+    assert summary.formula_start(["Tình", "hình,", "kết", "quả"]) is None
+
+
 def test_impossible_word_fixed_from_the_body_vocabulary() -> None:
     got = summary.combine([["tỉnh", "Quảng", "Nøãi,"]], [[["tỉnh", "Quảng", "Nøãi,"]]], Counter({"ngãi": 5}))
     assert got.text == "tỉnh Quảng Ngãi," and not got.agreed

@@ -4,7 +4,10 @@ The page OCR and two zone re-reads (ink removed; 1.5× block mode, 2× column mo
 line on accent-folded words. Where they differ, each candidate scores its votes, whether it is a
 possible Vietnamese syllable (`syllables.valid`), and whether the document's own confident body text
 uses it. An impossible word no read fixes may be replaced by a close word of the body text. The value
-is trusted only when every read agrees; otherwise it is shown and flagged for a person.
+is trusted when every place is settled: every read says the same; or the document's own confident
+text uses the chosen word beside the same neighbours and no rival there (its spelling of 'địa bàn
+tỉnh', 'Quảng Ngãi'); or, for a word that is no name, the most votes and the language model agree.
+Otherwise it is shown and flagged for a person.
 """
 
 from __future__ import annotations
@@ -78,6 +81,44 @@ def document_vocabulary(pages: list[PageText], skip: BBox | None = None, page_no
     return vocab
 
 
+Bigrams = Counter[tuple[str, str]]
+ATTESTED = 2  # uses of a word pair in the document's confident text that settle a place
+
+
+def document_bigrams(pages: list[PageText], skip: BBox | None = None, page_no: int | None = None) -> Bigrams:
+    """Neighbouring word pairs of the document's confident text (lexicon keys), outside `skip`: how the
+    document itself spells a word in its context."""
+    pairs: Bigrams = Counter()
+    for page in pages:
+        for line in page.lines:
+            prev = None
+            for w in line.words:
+                inside = skip and page.number == page_no and w.bbox[1] >= skip[1] - 1 and w.bbox[3] <= skip[3] + 1
+                pre, core, post = _core(w.text)
+                k = lexicon.key(core) if w.confidence >= 90 and not inside and syllables.valid(core) else None
+                if prev and k and not pre:
+                    pairs[(prev, k)] += 1
+                prev = None if post else k
+    return pairs
+
+
+def _attested(words: list[str], i: int, word: str, pairs: Bigrams) -> int:
+    """How often the document's confident text has `word` beside the neighbours it has at i."""
+    k = lexicon.key(_core(word)[1])
+    n = pairs[(lexicon.key(_core(words[i - 1])[1]), k)] if i > 0 else 0
+    return n + (pairs[(k, lexicon.key(_core(words[i + 1])[1]))] if i + 1 < len(words) else 0)
+
+
+def formula_start(tokens: list[str]) -> int | None:
+    """Index of the 'Về việc' / 'V/v' that opens a summary among its first words (what is left of it
+    is a stamp), None when the line does not open that way."""
+    folded = [fold(t) for t in tokens[:5]]
+    for i, f in enumerate(folded):
+        if f in ("veviec", "vaviec") or f.startswith("v/v") or (f in ("ve", "va") and folded[i + 1:i + 2] == ["viec"]):
+            return i
+    return None
+
+
 def _alt_lines(base: list[Segment], lines: list[Line]) -> list[list[str]]:
     """Words of a re-read, assigned to the base lines they overlap (vertically, within the line's span)."""
     out: list[list[Word]] = [[] for _ in base]
@@ -138,51 +179,62 @@ def _from_vocab(token: str, vocab: Counter[str]) -> str | None:
 
 
 def combine(base: list[list[str]], alts: list[list[list[str]]], vocab: Counter[str],
-            confidences: list[float] | None = None) -> SummaryRead:
+            confidences: list[float] | None = None, pairs: Bigrams | None = None) -> SummaryRead:
     """Word-by-word choice among the page read (`base`, per line) and the re-reads (`alts`), then the
     language model's pass over the whole summary (`lang.correct`: the reads as candidates, their votes
     as prior, the lexicon's variants for marks no read got right; `confidences`, the page read's, per
-    word, keep context from replacing a word the OCR was sure of)."""
+    word, keep context from replacing a word the OCR was sure of). `pairs` are the document's own
+    confident word pairs (`document_bigrams`), which settle a place the reads disagree on."""
+    pairs = pairs if pairs is not None else Counter()
     chosen: list[str] = []
     reads: list[list[str]] = []
     prior: list[dict[str, float]] = []
-    agreed = bool(alts)
+    mended: list[bool] = []  # chosen from the body vocabulary, not from a read
     for li, tokens in enumerate(base):
         aligned = [_align(tokens, alt[li] if li < len(alt) else []) for alt in alts]
         for ti, token in enumerate(tokens):
             cands = [token] + [a[ti] for a in aligned if a[ti] is not None]  # type: ignore[misc]
-            if len(cands) < len(alts) + 1:
-                agreed = False  # a read that lost the word: nothing to weigh
             votes = Counter(cands)
             pick = max(votes, key=lambda c: (_score(c, votes[c], vocab, list(votes)), c == token))
             fixed = _from_vocab(pick, vocab)
-            if fixed:
-                pick, agreed = fixed, False
-            chosen.append(pick)
+            chosen.append(fixed or pick)
+            mended.append(fixed is not None)
             reads.append(cands)
             prior.append(_prior(votes, vocab))
     words, fixes = correct.correct(chosen, reads=[list(dict.fromkeys(r)) for r in reads], prior=prior,
                                    confidences=confidences)
-    if any(f.why != "reads" for f in fixes):
-        agreed = False  # a mark no read gave: for a person to check
+    for f in fixes:
+        mended[f.index] = mended[f.index] or f.why != "reads"  # a mark no read gave
+    if formula_start(words[:2]) == 0 and fold(words[0]) in ("ve", "va"):
+        words[0] = "Về"  # 'Và việc' opens no summary: the formula is 'Về việc'
     fixed = correct.Tokens.of(words).fixed  # names and codes: the language model has no say on them
-    agreed = agreed and all(_settled(words, i, reads[i], len(alts) + 1, fixed[i]) for i in range(len(words)))
+    n_reads = len(alts) + 1
+    agreed = bool(alts) and all(
+        _settled(words, i, reads[i], n_reads, fixed[i], mended[i], pairs) for i in range(len(words)))
     flat = [t for ln in base for t in ln]
     changed = [(a, b) for a, b in zip(flat, words, strict=True) if a != b]
     return SummaryRead(" ".join(words), agreed, changed)
 
 
-def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: bool) -> bool:
-    """Whether the choice at i can be trusted: every read says it; or, for a word that is no name nor
-    code, it has the most votes and the language model prefers it to every rival by a clear margin in
-    its place ('Về việc' over 'Và việc')."""
+def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: bool, mended: bool,
+             pairs: Bigrams) -> bool:
+    """Whether the choice at i can be trusted: every read says it (a read that lost the word abstains,
+    but two reads must say it); or the document's confident text has it beside the same neighbours and
+    has no rival there (names too: it is the document's own spelling); or, for a word that is no name
+    nor code, nor a mark no read gave, it has the most votes and the language model prefers it to every
+    rival by a clear margin in its place."""
     def same(t: str) -> str:  # marks count, case and punctuation do not
         return lexicon.key(_core(t)[1])
 
+    if i < 2 and formula_start(words[:2]) == 0:
+        return True  # 'Về việc' / 'V/v': the formula, whatever the reads made of its marks
     rivals = [r for r in set(reads) if same(r) != same(words[i])]
-    if not rivals:
+    if not rivals and not mended and len(reads) >= min(2, n_reads) and len(reads) >= n_reads - 1:
         return True
-    if name:
+    attested = _attested(words, i, words[i], pairs)
+    if attested >= ATTESTED and not any(_attested(words, i, r, pairs) for r in rivals):
+        return True
+    if name or mended or len(reads) < n_reads:
         return False
     votes = Counter(same(r) for r in reads)
     own = votes[same(words[i])]
@@ -213,6 +265,8 @@ def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: 
          timeout: float = 60) -> SummaryRead:
     """The summary text of `segs` (lines on `page`), combined from the page read and zone re-reads."""
     segs = trim_stamp(segs, centre)
+    if segs and (start := formula_start([w.text for w in segs[0].line.words])):
+        segs = [Segment(Line(segs[0].line.words[start:]), segs[0].page), *segs[1:]]  # a stamp's remains before it
     base = [[w.text for w in s.line.words] for s in segs]
     if page.method != "ocr" or not zone:
         return SummaryRead(" ".join(t for ln in base for t in ln), page.method != "ocr", [])
@@ -227,9 +281,11 @@ def read(segs: list[Segment], page: PageText, pages: list[PageText], *, centre: 
         rereads = [f.result() for f in [beside.submit(pool, reread, 1.5, 6), beside.submit(pool, reread, 2.0, 4)]]
     alts = [_alt_lines(segs, lines) for lines in rereads if lines]
     vocab = document_vocabulary(pages, box, page.number)
-    got = combine(base, alts, vocab, [w.confidence for s in segs for w in s.line.words])
+    pairs = document_bigrams(pages, box, page.number)
+    got = combine(base, alts, vocab, [w.confidence for s in segs for w in s.line.words], pairs)
     got.text = parsers.clean(got.text)
     return got
 
 
-__all__ = ["SummaryRead", "combine", "document_vocabulary", "read", "trim_stamp"]
+__all__ = ["SummaryRead", "combine", "document_bigrams", "document_vocabulary", "formula_start", "read",
+           "trim_stamp"]
