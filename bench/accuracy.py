@@ -2,7 +2,8 @@
 
 The PDFs are copied into a fresh inbox, `sohoa digitize` archives them into a temporary archive,
 `sohoa records export` writes the records, and the set's `score.py` (one folder up) prints its table.
-The set is not part of the repository; without it this script says so and exits 0.
+The set is not part of the repository; without it this script says so and exits 0. The summary row
+counts the documents needing review (any field in `review.fields`).
 
     .venv/bin/python bench/accuracy.py --set ../shared/eval/real-dev
 """
@@ -10,6 +11,7 @@ The set is not part of the repository; without it this script says so and exits 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -20,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PYTHON, RESULTS, ROOT, SOHOA, emit, sohoa_digitize
+from bench.devcache import DEV
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", type=Path, default=ROOT.parent / "shared" / "eval" / "real-dev")
+    ap.add_argument("--set", type=Path, default=DEV)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--tree", type=Path, default=ROOT, help="run the code of another checkout (before/after)")
     args = ap.parse_args()
@@ -52,9 +55,12 @@ def main() -> None:
                            check=True).stdout
     print(table)
     totals = run.report["totals"]
+    exported = [json.loads(line) for line in records.read_text(encoding="utf-8").splitlines() if line.strip()]
+    review = sum(bool((r.get("review") or {}).get("fields")) for r in exported)
     emit("accuracy", [{"set": str(folder), "tree": str(args.tree), "documents": len(docs), "pages": totals["pages"],
                        "archived": totals["archived"], "quarantined": totals["quarantined"],
-                       "seconds": run.seconds, "pipeline pages/min": totals["pages_per_minute"]}],
+                       "needing review": review, "seconds": run.seconds,
+                       "pipeline pages/min": totals["pages_per_minute"]}],
          title="Real scans: run summary (field scores above, from score.py)",
          notes=[f"records: {records}"], extra={"score_table": table})
 

@@ -36,7 +36,8 @@ def main(argv: list[str]) -> int:
                    "review": ex.review.model_dump(),
                    "evidence": {k: v.model_dump() for k, v in ex.evidence.items()}}
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print(f"extracted in {time.monotonic() - started:.1f} s -> {out}")
+    review = sum(bool(json.loads(line)["review"]["fields"]) for line in out.read_text(encoding="utf-8").splitlines())
+    print(f"extracted in {time.monotonic() - started:.1f} s -> {out}; documents needing review: {review}")
     score = DEV.parent / "score.py"
     return subprocess.call([sys.executable, str(score), str(DEV / "truth.jsonl"), str(out)])
 
