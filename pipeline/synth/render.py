@@ -10,13 +10,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.synth.document import Document
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype/dejavu"),
-             Path("/usr/share/fonts/truetype/liberation"))
+FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype/dejavu"))
 FONTS = {
     "regular": ("NotoSerif-Regular.ttf", "DejaVuSerif.ttf"),
     "bold": ("NotoSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
     "italic": ("NotoSerif-Italic.ttf", "DejaVuSerif-Italic.ttf", "NotoSerif-Regular.ttf", "DejaVuSerif.ttf"),
-    "typewriter": ("LiberationMono-Regular.ttf", "DejaVuSansMono.ttf"),
+    "typewriter": ("DejaVuSansMono.ttf",),  # Liberation Mono lacks the Vietnamese capitals
 }
 
 
@@ -81,8 +80,12 @@ class _Page:
         for p in pieces:
             if isinstance(p, str):
                 parts.append(("print", p, self.d.textlength(p, font=fnt)))
+            elif self.doc.inserted:  # the signing system's typed digits: upright, smaller, raised a little
+                small = font("regular", round(self.size * 0.85))
+                parts.append(("typed", p[1], max(self.d.textlength(p[1], font=small) + 1.2 * space,
+                                                 2.5 * self.size)))
             else:
-                mask = handwriting.write(p[1], round(self.size * self.rng.uniform(0.8, 1.05)), self.rng)
+                mask = handwriting.write(p[1], round(self.size * self.rng.uniform(0.85, 1.2)), self.rng)
                 parts.append(("hand", mask, max(mask.shape[1] + 1.2 * space, 2.5 * self.size)))
         total = sum(w for _, _, w in parts) + space * (len(parts) - 1)
         x = col[0] + (col[1] - col[0] - total) / 2
@@ -90,6 +93,10 @@ class _Page:
         for kind, what, width in parts:
             if kind == "print":
                 self.d.text((x, y), str(what), font=fnt, fill=0)
+            elif kind == "typed":
+                small = font("regular", round(self.size * 0.85))
+                tw = self.d.textlength(str(what), font=small)
+                self.d.text((x + (width - tw) / 2, y - round(0.1 * self.size)), str(what), font=small, fill=0)
             else:
                 mask = np.asarray(what)
                 drop = round(self.size * self.rng.uniform(-0.05, 0.15))
