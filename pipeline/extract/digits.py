@@ -1,19 +1,19 @@
-"""Read a handwritten (or stamped-in) number in a blank, by an ensemble that must agree.
+"""Read a handwritten (or stamped-in) number in a blank: every independent reader's digits.
 
 The blank's crop is turned into an ink mask (dark or blue pixels; red seal ink ignored). When the
 written value is blue and the print black, only the blue ink is kept. Connected components whose
-centre lies inside the blank are the written value; strokes overlapping in x are one digit, and a
-component much wider than tall is split at its thinnest columns (touching digits).
+centre lies inside the blank are the written value; strokes overlapping in x are one digit, a short
+detached stroke (the flag of a '5') joins its neighbour, and a component wider than a digit is cut
+along the least-ink path between touching digits, where the pieces read most surely as digits.
 
-Three independent reads follow: Tesseract (digit whitelist; psm 7, 8 and 13; two scales; the raw
-crop binarised and the cleaned mask), and the two classifiers of `digitmodels` (handwritten UCI
-digits; distorted font digits). A value is kept only when at least two reads give the same string;
-everything else comes back as None with the reason, and the field is left to a person.
+The readers: the three classifiers of `digitmodels` (MNIST handwriting, UCI handwriting, distorted
+font digits) on the digit masks, and Tesseract (digit whitelist; psm 7, 8 and 13 on the cleaned mask
+and the raw crop; psm 10 digit by digit), beside what the page's own OCR read there. `written.judge`
+decides from their agreement how far the value is trusted.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import tempfile
@@ -34,12 +34,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DigitRead:
-    value: str | None
-    votes: int = 0  # how many of the independent reads gave `value`
+    """Each independent reader's digits (None: no read); `written.judge` weighs them."""
+
     reads: dict[str, str | None] = field(default_factory=dict)
     reason: str = ""
     blank: bool = False  # nothing written in the blank
-    guess: str | None = None  # without agreement: the best-supported read, for a person to check
 
 
 def ink_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +108,7 @@ def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float, *
                 groups[-1].append(c)
                 continue
         groups.append([c])
+    groups = _attach_short(groups, tall)
     out: list[np.ndarray] = []
     for g in groups:
         gx0, gx1 = min(c[0] for c in g), max(c[1] for c in g)
@@ -123,21 +123,124 @@ def segment(mask: np.ndarray, x0: float, x1: float, top: float, bottom: float, *
     return out
 
 
+Comp = tuple[int, int, int, int, int, int]  # x0, x1, y0, y1, area, label
+
+
+def _attach_short(groups: list[list[Comp]], tall: int) -> list[list[Comp]]:
+    """A stroke group under half the tallest one's height is no digit: the detached flag of a '5' or the
+    bar of a '7' (thin ink breaks on scans). It joins the nearest group beside it, or is dropped."""
+    def height(g: list[Comp]) -> int:
+        return max(c[3] for c in g) - min(c[2] for c in g)
+
+    def gap(a: list[Comp], b: list[Comp]) -> int:
+        return max(min(c[0] for c in b) - max(c[1] for c in a), min(c[0] for c in a) - max(c[1] for c in b))
+
+    keep = [g for g in groups if height(g) >= 0.5 * tall]
+    if not keep:
+        return groups
+    for g in groups:
+        if height(g) >= 0.5 * tall:
+            continue
+        near = min(keep, key=lambda k: gap(k, g))
+        if gap(near, g) <= 0.35 * tall:
+            near.extend(g)
+    return keep
+
+
 def _split(m: np.ndarray, n: int | None = None) -> list[np.ndarray]:
-    """Touching digits: cut a component wider than a digit (or into `n`) at its thinnest columns."""
+    """Touching digits: cut a component wider than a digit (or into `n`) along the path between them that
+    crosses the least ink, chosen where the pieces read most surely as digits (the handwriting model).
+    Each piece must reach over half the height: a '5' with a long flag is wide but one digit."""
     h, w = m.shape
+    auto = n is None
     if n is None:
         n = round(w / (0.62 * h)) if w > 1.05 * h else 1
-    if n <= 1:
-        return [m]
-    cols = m.sum(axis=0)
-    cuts = [0]
-    for k in range(1, n):
-        c = int(k * w / n)
-        lo, hi = max(cuts[-1] + 1, c - w // (3 * n)), min(w - 1, c + w // (3 * n))
-        cuts.append(lo + int(np.argmin(cols[lo:hi + 1])) if hi > lo else c)
-    cuts.append(w)
-    return [m[:, a:b] for a, b in itertools.pairwise(cuts) if b - a > 1 and m[:, a:b].any()]
+    out: list[np.ndarray] = []
+    rest = m
+    for k in range(n, 1, -1):  # k digits left in `rest`: cut the first one off
+        wr = rest.shape[1]
+        c, slack = wr / k, wr / (2.2 * k)
+        lo, hi = max(2, int(c - slack)), min(wr - 3, int(c + slack))  # a '1' beside a '0' is a third as wide
+        cut = _cut(rest, lo, hi, last=k == 2) if hi > lo else None
+        if cut is None:
+            if auto and not out:
+                return [m]
+            break
+        left, rest = cut
+        out.append(left)
+    out.append(rest)
+    pieces = [_crop(p) for p in out if p.any()]
+    if auto and len(pieces) > 1:  # a wide digit (a crossed 7, a flagged 5) reads surer whole than cut
+        sure = digitmodels.sureness([m, *pieces])
+        if sure and sure[0] > sum(sure[1:]) / len(pieces):
+            return [m]
+    return pieces
+
+
+def _crop(m: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(m)
+    return m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _cut(m: np.ndarray, lo: int, hi: int, *, last: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """(left digit, rest) of `m` cut along the best of its least-ink top-to-bottom paths ending in columns
+    `lo`–`hi`; the right piece is judged as a digit too when it is the `last`. None when no cut leaves
+    two pieces over half the height."""
+    h, w = m.shape
+    cols = np.arange(w)[None, :]
+    cands = []
+    for path, ink in _paths(m, lo, hi):
+        left, right = m & (cols < path[:, None]), m & (cols >= path[:, None])
+        if _tall(left) and _tall(right):
+            cands.append((left, right, ink))
+    if not cands:
+        return None
+    pieces = [_crop(p) for a, b, _ in cands for p in ((a, b) if last else (a,))]
+    sure = digitmodels.sureness(pieces) if len(cands) > 1 else None
+    if not sure:
+        return min(cands, key=lambda c: c[2])[:2]
+    per = 2 if last else 1
+    score = [min(sure[per * i:per * i + per]) - c[2] / h for i, c in enumerate(cands)]
+    best = cands[int(np.argmax(score))]
+    return best[0], best[1]
+
+
+STEP_COST = 0.25  # of a sideways step, in ink pixels: a path leans only to go round ink, as a slant does
+
+
+def _paths(m: np.ndarray, lo: int, hi: int) -> list[tuple[np.ndarray, float]]:
+    """Top-to-bottom paths through `m` (one column step per row at most) crossing the least ink, one per
+    end column in `lo`–`hi`, distinct, with the ink pixels each crosses (a slanted gap is followed)."""
+    h, w = m.shape
+    ink = m.astype(np.float64)
+    cost = np.full(w, np.inf)
+    cost[lo:hi + 1] = ink[0, lo:hi + 1]
+    back = np.zeros((h, w), dtype=np.int64)
+    idx = np.arange(w)
+    for r in range(1, h):
+        moves = np.stack([np.r_[np.inf, cost[:-1]] + STEP_COST, cost, np.r_[cost[1:], np.inf] + STEP_COST])
+        choice = np.argmin(moves, axis=0)
+        back[r] = idx + choice - 1
+        cost = moves[choice, idx] + ink[r]
+        cost[:lo] = np.inf
+        cost[hi + 1:] = np.inf
+    seen, out = set(), []
+    for x in range(lo, hi + 1):
+        path = np.empty(h, dtype=np.int64)
+        path[-1] = x
+        for r in range(h - 1, 0, -1):
+            path[r - 1] = back[r, path[r]]
+        key = path.tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append((path, float(cost[x])))
+    return out
+
+
+def _tall(piece: np.ndarray) -> bool:
+    """Whether a piece's ink spans over half the height (a digit, not a flag or a tail)."""
+    rows = np.nonzero(piece.any(axis=1))[0]
+    return len(rows) > 0 and rows[-1] - rows[0] >= 0.5 * piece.shape[0]
 
 
 def _compose(parts: list[np.ndarray], height: int) -> Image.Image:
@@ -253,26 +356,29 @@ def per_digit_reads(parts: list[np.ndarray], **kw: object) -> str | None:
 
 
 def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float, *,
-               max_digits: int = 4, expect: int | None = None, language: str = "vie",
-               tessdata: Path | None = None, timeout: float = 30) -> DigitRead:
-    """Read the digits written in columns `x0`–`x1` (pixels of `img`) of a printed line at `top`–`bottom`."""
+               max_digits: int = 4, expect: int | None = None, page_read: str | None = None,
+               language: str = "vie", tessdata: Path | None = None, timeout: float = 30) -> DigitRead:
+    """Read the digits written in columns `x0`–`x1` (pixels of `img`) of a printed line at `top`–`bottom`;
+    `page_read` is what the page's own OCR read there (when it read digits), kept as one more read."""
     if not digitmodels.available():
-        return DigitRead(None, reason="digit classifiers unavailable (scikit-learn/SciPy missing)")
+        return DigitRead(reason="digit classifiers unavailable (scikit-learn/SciPy missing)")
     rgb = np.asarray(img.convert("RGB"))
     ink, blue = ink_masks(rgb)
     parts = segment(ink, x0, x1, top, bottom, expect=expect)
     if not parts:
-        return DigitRead(None, reason="blank left empty", blank=True)
+        return DigitRead(reason="blank left empty", blank=True)
     ink_px = max(1, sum(int(p.sum()) for p in parts))
     blue_share = sum(int(p.sum()) for p in segment(blue, x0, x1, top, bottom)) / ink_px
     if blue_share > 0.6:  # blue pen: print and stray black ink are not the value
         parts = segment(blue, x0, x1, top, bottom, expect=expect)
     if len(parts) > max_digits:
-        return DigitRead(None, reason=f"{len(parts)} marks in the blank: not a number")
+        return DigitRead(reason=f"{len(parts)} marks in the blank: not a number")
     reads: dict[str, str | None] = {}
-    for model in ("uci", "fonts"):
+    for model in ("mnist", "uci", "fonts"):
         got = digitmodels.classify(parts, model)
         reads[model] = "".join(str(d) for d, _ in got) if got and min(m for _, m in got) >= 0.3 else None
+    sure = digitmodels.sureness(parts) if reads["mnist"] else None
+    reads["mnist_sure"] = f"{min(sure):.2f}" if sure else None  # how surely its least sure digit was read
     line_h = max(8.0, bottom - top)
     raw = img.convert("L").crop((int(x0), int(max(0, top - line_h)), int(x1), int(min(img.height, bottom + line_h))))
     raw = raw.point(lambda v: 0 if v < 150 else 255)
@@ -282,19 +388,7 @@ def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float
                                timeout=timeout)
         reads["tesseract"] = _majority(tess, 3)
         reads["tesseract_digits"] = each.result()
-    counted = Counter(v for v in reads.values() if v)
-    if not counted:
-        return DigitRead(None, reads=reads, reason="no read of the handwriting")
-    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], _PRIOR.index(_first_reader(reads, kv[0]))))
-    value, votes = ranked[0]
-    if votes < 2:
-        return DigitRead(None, votes, reads, reason="independent reads of the handwriting disagree", guess=value)
-    return DigitRead(value, votes, reads, guess=value)
-
-
-# Without agreement, whose read to show first: the classifier trained on real handwriting.
-_PRIOR = ("uci", "tesseract_digits", "tesseract", "fonts")
-
-
-def _first_reader(reads: dict[str, str | None], value: str) -> str:
-    return next(k for k in _PRIOR if reads.get(k) == value)
+    reads["page"] = page_read if page_read and page_read.isdigit() else None
+    if not any(reads.values()):
+        return DigitRead(reads, reason="no read of the handwriting")
+    return DigitRead(reads)
