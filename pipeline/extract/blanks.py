@@ -12,6 +12,7 @@ the first handwritten digit.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,9 +121,10 @@ def between(words: list[Word], left: Callable[[str], int | None], right: Callabl
             start = right(kv)
             if start is None:
                 continue
-            # a prefix glued before the keyword ('12/QĐ-UBND', '4tháng') is the value itself: the word's
-            # left edge is its start and its width is unknown, so the line's character width estimates it
-            x1 = v.bbox[0] if start == 0 else min(v.bbox[2], v.bbox[0] + start * cw)
+            # a prefix glued before the keyword ('12/QĐ-UBND', '4tháng') is the value itself, of unknown
+            # width: the keyword starts where the printed rest of the word ends, measured from its right edge
+            tv = v.text if len(v.text) == len(kv) else kv
+            x1 = v.bbox[0] if start == 0 else max(v.bbox[0], v.bbox[2] - _tail_width(tv, start, scale, cw))
             return Blank(x0, max(x0, x1), top, bottom)
         return None
     return None
@@ -151,9 +153,19 @@ def keyword_start(*keys: str) -> Callable[[str], int | None]:
     return match
 
 
+_SYMBOL_SLASH = re.compile(r"[/⁄](?=[a-zđ]|(?:19|20)\d\d[/⁄])")
+
+
+def _symbol_slash(k: str) -> int | None:
+    """Where '/QĐ-UBND' (or '/2024/QĐ-UBND') starts in a folded word: a slash in the handwriting ('1⁄2',
+    '©#/') is not the anchor."""
+    m = _SYMBOL_SLASH.search(k)
+    return m.start() if m else None
+
+
 def number_blank(words: list[Word]) -> Blank | None:
-    """'Số: ___ /QĐ-UBND': after 'Số:' up to the first '/'."""
-    return between(words, keyword_end("so", "s0", "sô"), keyword_start("/", "⁄"))
+    """'Số: ___ /QĐ-UBND': after 'Số:' up to the '/' of the symbol."""
+    return between(words, keyword_end("so", "s0", "sô"), _symbol_slash)
 
 
 def day_blank(words: list[Word]) -> Blank | None:
