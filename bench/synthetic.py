@@ -1,15 +1,19 @@
 """Generalisation check: varied synthetic Decree-30 documents through the real OCR and `extract()`.
 
-usage: python bench/synthetic.py [--n 30] [--seed 7] [--jobs 2] [--show] [--only 3,17]
+usage: python bench/synthetic.py [--set all|base|layouts] [--n 30] [--per-layout 4] [--seed 7] [--jobs 2]
+       [--show] [--only syn03,commune_2025-1] [--save DIR]
 
 The real-dev set is one People's Committee of one province; documents the project has never seen come
 from other provinces and cities (old and new names), other agencies and levels (Sở, Ban quản lý, Văn
 phòng đăng ký đất đai, district, commune, People's Council), every common type, legal normative numbers,
-all authority prefixes, two-line summaries, other scanners (dpi, skew, blur, grey, JPEG). Each document is
+all authority prefixes, two-line summaries, other scanners (dpi, skew, blur, grey, JPEG). The `layouts` set
+(`bench/layouts.py`) adds named layouts: a Sở's công văn, a city's and a 2025 commune's People's Committee,
+a number line touching the agency block, typewritten documents of 1996–2004, handwritten blanks. Each document is
 rendered with `pipeline.synth`, saved as an image-only PDF and read exactly as `pipeline.document` does
 (`bench/devcache.ocr_document`: plan_pages → ocr_page → PageText), then extracted. Prints per-field
-correct / flagged-or-null / unflagged-wrong (markdown) and writes bench/results/synthetic.json. Needs no
-data outside the repository.
+correct / flagged-or-null / unflagged-wrong, the documents needing review and a table per layout (markdown),
+and writes bench/results/synthetic.json. `--save DIR` only writes the PDFs and a truth.jsonl (to score
+another checkout with `bench/accuracy.py --set DIR --tree …`). Needs no data outside the repository.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import layouts  # noqa: E402
 from devcache import ocr_document  # noqa: E402
 
 from bench.common import emit  # noqa: E402
@@ -191,20 +196,39 @@ def scanned(doc: Document, scan: dict[str, object]) -> Image.Image:
     return im
 
 
-def run_one(args: tuple[int, int]) -> dict[str, object]:
-    i, seed = args
+def case(which: str, i: int, seed: int) -> tuple[str, Document, dict[str, object], dict[str, object]]:
+    """(id, document, truth, scan) of document i of the `base` set or of the `layouts` set."""
     rng = random.Random(seed * 1000 + i)
-    doc, truth, scan = make(i, rng)
+    if which == "base":
+        return (f"syn{i:02d}", *make(i, rng))
+    layout = layouts.LAYOUTS[i % len(layouts.LAYOUTS)]
+    return (f"{layout}-{i // len(layouts.LAYOUTS)}", *layouts.make(layout, i, rng))
+
+
+def run_one(args: tuple[str, int, int]) -> dict[str, object]:
+    name, doc, truth, scan = case(*args)
     with tempfile.TemporaryDirectory(prefix="sohoa-synth-") as t:
         tmp = Path(t)
-        pdf = save_pdf([scanned(doc, scan)], tmp / f"syn{i:02d}.pdf", dpi=int(scan["dpi"]),  # type: ignore[call-overload]
+        pdf = save_pdf([scanned(doc, scan)], tmp / f"{name}.pdf", dpi=int(scan["dpi"]),  # type: ignore[call-overload]
                        quality=int(scan["quality"]))  # type: ignore[call-overload]
         work = tmp / "work"
         work.mkdir()
         ex = extract(ocr_document(pdf, work))
     md = ex.metadata.model_dump()
-    return {"id": f"syn{i:02d}", "truth": truth, "got": {f: md.get(f) for f in FIELDS},
+    return {"id": name, "set": args[0], "truth": truth, "got": {f: md.get(f) for f in FIELDS},
             "review": list(ex.review.fields), "scan": scan}
+
+
+def save_set(folder: Path, todo: list[tuple[str, int, int]]) -> None:
+    """The documents as image-only PDFs with a `truth.jsonl` (score.py's fields), for `bench/accuracy.py
+    --set` (which wants `score.py` one folder up) against another checkout's pipeline."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "truth.jsonl").open("w", encoding="utf-8") as f:
+        for args in todo:
+            name, doc, truth, scan = case(*args)
+            save_pdf([scanned(doc, scan)], folder / f"{name}.pdf", dpi=int(scan["dpi"]),  # type: ignore[call-overload]
+                     quality=int(scan["quality"]))  # type: ignore[call-overload]
+            f.write(json.dumps({"id": name, **truth, "handwritten": list(doc.hand)}, ensure_ascii=False) + "\n")
 
 
 _TONE = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy",
@@ -255,13 +279,36 @@ def score(results: list[dict[str, object]]) -> tuple[list[dict[str, object]], li
     return rows, wrong
 
 
+def by_layout(results: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Per layout (the base set is one): documents, overall correct, unflagged wrong, needing review."""
+    rows = []
+    for layout in ("base", *layouts.LAYOUTS):
+        rs = [r for r in results if (r["set"] == "base") == (layout == "base")
+              and (layout == "base" or str(r["id"]).rsplit("-", 1)[0] == layout)]
+        if rs:
+            fields, _ = score(rs)
+            overall = fields[-1]
+            rows.append({"layout": layout, "documents": len(rs), "correct": overall["correct"],
+                         "unflagged wrong": overall["unflagged wrong"],
+                         "needing review": sum(bool(r["review"]) for r in rs)})
+    return rows
+
+
 def main(argv: list[str]) -> None:
     def opt(name: str, default: str) -> str:
         return argv[argv.index(name) + 1] if name in argv else default
     n, seed, jobs = int(opt("--n", "30")), int(opt("--seed", "7")), int(opt("--jobs", "2"))
-    only = [int(x) for x in opt("--only", "").split(",") if x]
+    per = int(opt("--per-layout", "4"))
+    which = opt("--set", "all")
+    only = [x for x in opt("--only", "").split(",") if x]
     started = time.monotonic()
-    todo = [(i, seed) for i in (only or range(n))]
+    todo = ([("base", i, seed) for i in range(n)] if which in ("all", "base") else []) + \
+        ([("layouts", i, seed) for i in range(per * len(layouts.LAYOUTS))] if which in ("all", "layouts") else [])
+    if only:
+        todo = [t for t in todo if case(*t)[0] in only or f"{t[1]}" in only]
+    if "--save" in argv:
+        save_set(Path(opt("--save", "")), todo)
+        return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(run_one, todo))
     rows, wrong = score(results)
@@ -270,10 +317,13 @@ def main(argv: list[str]) -> None:
     if "--show" in argv:
         for r in results:
             print(json.dumps(r, ensure_ascii=False))
-    emit("synthetic", rows, title=f"Synthetic generalisation set: {len(results)} documents, seed {seed}",
+    review = sum(bool(r["review"]) for r in results)
+    emit("synthetic", rows, title=f"Synthetic generalisation set ({which}): {len(results)} documents, seed {seed}",
          notes=[f"{time.monotonic() - started:.0f} s; flagged-or-null counts null values and values listed in "
-                "review.fields; unflagged wrong is what an operator would trust wrongly."],
+                "review.fields; unflagged wrong is what an operator would trust wrongly.",
+                f"documents needing review: {review} of {len(results)}"],
          extra={"documents": results, "mistakes": wrong})
+    emit("synthetic-layouts", by_layout(results), title="Synthetic set by layout")
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@ DECREE30_KINDS = ("administrative", "other")
 
 
 def preload() -> None:
-    """Load what extraction otherwise loads at its first handwritten blank (the digit models, ~1 s)."""
-    from pipeline.extract import digitmodels
+    """Load what extraction otherwise loads at its first document: the digit models (~1 s at the first
+    handwritten blank) and the provinces and communes of `vietnam-provinces` (~0.25 s)."""
+    from pipeline.extract import digitmodels, vocab
 
     digitmodels.preload()
+    vocab.divisions()
 
 
 def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | None = None,

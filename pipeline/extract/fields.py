@@ -168,7 +168,9 @@ def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obje
         out["number"] = _at(seg, h.page, number, num_conf)
         out["number"].detail = ns.year or ""
         return
-    w = written.read(h.page, list(seg.line.words), "number", **kw) if zone else None  # type: ignore[arg-type]
+    dated = parsers.parse_place_date(h.place_date.text) if h.place_date is not None else None
+    w = written.read(h.page, list(seg.line.words), "number", year=dated.year if dated else None,
+                     page_read=number, **kw) if zone else None  # type: ignore[arg-type]
     if w is not None and w.value:
         out["number"] = Field(w.value, w.confidence, seg.page, w.bbox, w.source, w.reason)
         out["number"].detail = ns.year or ""
@@ -198,7 +200,9 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
     words = list(seg.line.words)
     keys = [parsers.strip_accents(w.text).lower() for w in words]
     i_ngay = next((i for i, k in enumerate(keys) if k.startswith("ngay") or k.startswith("ngà")), None)
-    i_thang = next((i for i, k in enumerate(keys) if k.startswith("thang")), None)
+    # 'tháng' may be glued to a handwritten day ('ngày4†tháng'): then that word holds both keywords
+    i_thang = next((i for i, k in enumerate(keys) if k.startswith("thang")
+                    or (i == i_ngay and "thang" in k[4:])), None)
     i_nam = next((i for i, k in enumerate(keys) if k.startswith("nam") and i > (i_thang or 0)), None)
     place_words = words[:i_ngay] if i_ngay is not None else words[:1]
     if pd.place:
@@ -208,6 +212,8 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
             prefix = re.match(r"^(TP\.?\s*|Thành phố\s+)", parsers.clean(pd.place), re.IGNORECASE)
             value = (prefix.group(0).strip() + " " if prefix else "") + s.value
             out["issued_place"] = _at(seg, h.page, value, max(pconf, 0.95 * s.score))
+        elif ward := vocab.ward_name(pd.place):  # a commune or ward (2025 units), marks restored
+            out["issued_place"] = _at(seg, h.page, ward, max(pconf, 0.9))
         else:
             out["issued_place"] = _at(seg, h.page, pd.place, min(pconf, 0.85))
     # day: the words from 'ngày' up to 'tháng' (a handwritten day is often glued to 'ngày')
@@ -230,7 +236,8 @@ def _place_date(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, 
         for kind in ("day", "month"):
             if kind == "month" and pd.month is not None and month_conf >= 0.8:
                 continue
-            w = written.read(h.page, words, kind, **kw)  # type: ignore[arg-type]
+            raw = pd.day_raw if kind == "day" else pd.month_raw
+            w = written.read(h.page, words, kind, year=pd.year, page_read=raw, **kw)  # type: ignore[arg-type]
             got = w if w is not None else written.Written(None, 0.0, None, f"{kind} blank not found")
             if kind == "day":
                 day = got
@@ -341,7 +348,7 @@ def _signer(pages: list[PageText], h: hdr.Header, out: dict[str, Field], zone: b
                                 read.source)
     page = next((p for p in pages if p.number == read.titles[0][2].page), None)
     last_auth, _ = parsers.split_authority(read.titles[-1][0])
-    if last_auth in ("TM.", "KT.", "TL.", "TUQ."):
+    if last_auth in parsers.AUTHORITIES and last_auth != "Q.":
         # Decree 30: a title follows 'TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH' …; it was not read (seal, stamp)
         out["signer_title"].confidence = min(out["signer_title"].confidence, 0.5)
         out["signer_title"].reason = f"the title after '{read.titles[-1][0]}' was not read"

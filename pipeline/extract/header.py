@@ -42,7 +42,21 @@ def _is_rule(text: str) -> bool:
 
 
 def _divider(page: PageText) -> float:
-    """x where the right header column starts: the left edge of 'CỘNG HÒA …' or 'Độc lập …'."""
+    """x where the right header column starts: the left edge of 'CỘNG HÒA …' or 'Độc lập …', or of the
+    place-date line when that starts further left (a typewritten title read 'CỘNG H0OÀ' is found by the
+    fuzzy title match; a long date line 'Thành phố Hồ Chí Minh, ngày …' reaches left of the title)."""
+    found = _title_start(page)
+    starts = [s.bbox[0] for s in segments(page) if s.bbox[1] < 0.25 * page.height and s.bbox[0] > 0.3 * page.width
+              and (is_national_title(s.text) or parsers.is_place_date_line(s.text))]
+    if starts and (found is None or min(starts) < found):
+        found = min(starts)
+    if found is None:
+        return 0.45 * page.width
+    return min(max(found - 4, 0.35 * page.width), 0.55 * page.width)
+
+
+def _title_start(page: PageText) -> float | None:
+    """Left edge of the national title by its first words, also inside a word glued to the agency."""
     for line in page.lines:
         if line.bbox[1] > 0.25 * page.height:
             break
@@ -56,8 +70,8 @@ def _divider(page: PageText) -> float:
             elif glued != 0:
                 continue
             if x0 > 0.3 * page.width:
-                return min(max(x0 - 4, 0.35 * page.width), 0.55 * page.width)
-    return 0.45 * page.width
+                return x0
+    return None
 
 
 def _unglue(w: Word, divider: float) -> list[Word]:
@@ -98,21 +112,41 @@ def header_rows(page: PageText, divider: float) -> list[Segment]:
     return sorted(segs, key=lambda s: (round(s.bbox[1] / 4), s.bbox[0]))
 
 
+def _split_number(s: Segment, divider: float) -> tuple[Segment, Segment] | None:
+    """A left-column row where Tesseract read the agency's last line and the number line as one
+    ('SỞ GIÁO DỤC VÀ ĐÀO TẠO Số: 463/SGDĐT-VP' when the two touch): (agency part, number part)."""
+    words = s.line.words
+    if s.bbox[0] >= divider or len(words) < 3:
+        return None
+    for k in range(1, len(words) - 1):
+        rest = " ".join(w.text for w in words[k:])
+        if parsers.clean(words[k].text)[:1] in "SsŞ" and parsers.starts_number(rest) \
+                and _upper_ratio(" ".join(w.text for w in words[:k])) >= 0.6:
+            return Segment(Line(words[:k]), s.page), Segment(Line(words[k:]), s.page)
+    return None
+
+
 def locate(page: PageText) -> Header:
     h = Header(page)
     h.divider = _divider(page)
-    top_zone = header_rows(page, h.divider)
+    top_zone, glued, split = [], [], []
+    for s in header_rows(page, h.divider):
+        parts = _split_number(s, h.divider) if not parsers.is_number_line(s.text) else None
+        if parts:
+            glued.append(parts[0])
+            split.append(parts[1])
+        top_zone += list(parts or (s,))
     segs = segments(page)
     h.national = [s for s in top_zone if s.bbox[1] < 0.25 * page.height and is_national_title(s.text)]
     for s in top_zone:
-        if h.number is None and s.center_x < h.divider and parsers.is_number_line(s.text) \
-                and parsers.clean(s.text)[:1] in "SsŞ":
+        if h.number is None and ((s.center_x < h.divider and parsers.is_number_line(s.text)
+                                  and parsers.clean(s.text)[:1] in "SsŞ") or s in split):
             h.number = s
         if h.place_date is None and s.center_x >= h.divider * 0.8 and parsers.is_place_date_line(s.text):
             h.place_date = s
     anchors = [s.bbox[1] for s in (h.number, h.place_date) if s is not None]
     limit = min(anchors) if anchors else 0.2 * page.height
-    h.agency = [s for s in top_zone if s.bbox[3] <= limit + 4 and s.bbox[2] <= h.divider + 30
+    h.agency = [s for s in top_zone if (s.bbox[3] <= limit + 4 or s in glued) and s.bbox[2] <= h.divider + 30
                 and s not in h.national and not _is_rule(s.text) and _upper_ratio(s.text) >= 0.6]
     after = max((s.bbox[3] for s in (h.number, h.place_date) if s is not None), default=limit)
     _type_and_summary(h, [s for s in segs if s.bbox[1] >= after - 2], page)
@@ -121,9 +155,10 @@ def locate(page: PageText) -> Header:
 
 def _type_and_summary(h: Header, below: list[Segment], page: PageText) -> None:
     mid = page.width / 2
-    if h.number is not None:  # công văn: "V/v …" under the number, left column
+    anchor = h.number or h.place_date  # công văn: "V/v …" under the number (even one not read), left column
+    if anchor is not None:
         vv = [s for s in below if s.center_x < h.divider + 20 and parsers.is_vv(s.text)
-              and s.bbox[1] - h.number.bbox[3] < 60]
+              and s.bbox[1] - anchor.bbox[3] < 60]
         if vv:
             h.summary = _follow(vv[0], [s for s in below if s.center_x < h.divider + 40])
             return

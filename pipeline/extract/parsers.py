@@ -23,8 +23,20 @@ def clean(s: str) -> str:
 
 # -- number / symbol ---------------------------------------------------------------------------
 
-_NUMBER_LINE = re.compile(r"^\W{0,3}S\s?[ốoôồổỗộớờởỡợóòỏõọ0ôố6ồ]\s*[:;.,]?\s*(?P<rest>.*)$", re.IGNORECASE)
+_NUMBER_LINE = re.compile(r"^\W{0,3}S\s?[ốoôồổỗộớờởỡợóòỏõọ0ôố6ồ]\s*(?P<colon>[:;.,]?)\s*(?P<rest>.*)$", re.IGNORECASE)
 _SYMBOL_GROUP = re.compile(r"^[A-Za-zĐđ][A-Za-zĐđ0-9]*$")
+# 'QĐ-UBND', 'UBND-TTHC', 'SGDĐT-VP': a symbol without the '/' before it (misread or lost)
+_BARE_SYMBOL = re.compile(r"(?<![\w-])[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+(?![\w-])")
+_WORDS = re.compile(r"^[^\W\d_]+\s+[^\W\d_]+(\s|$)")
+
+
+def _number_rest(t: str) -> str | None:
+    """What follows 'Số:' on a number line; None when the line is not one ('SỞ TÀI CHÍNH': the 'Số'-like
+    word of an agency is followed by words, never by a colon, digits or a blank)."""
+    m = _NUMBER_LINE.match(t)
+    if not m or (not m.group("colon") and _WORDS.match(m.group("rest"))):
+        return None
+    return m.group("rest")
 
 
 @dataclass(frozen=True)
@@ -42,17 +54,29 @@ class NumberSymbol:
 
 
 def is_number_line(text: str) -> bool:
-    return bool(_NUMBER_LINE.match(clean(text))) and "/" in clean(text)
+    """'Số: 12/QĐ-UBND', 'Số: __ /QĐ-UBND', also 'Số: 463Y SGDĐT-VP' (the '/' lost in handwriting)."""
+    rest = _number_rest(clean(text))
+    return rest is not None and ("/" in rest or bool(_BARE_SYMBOL.search(rest)))
+
+
+def starts_number(text: str) -> bool:
+    """Whether `text` begins like a number line ('Số:', 'S6: 463…'), readable or not."""
+    t = clean(text)
+    m = _NUMBER_LINE.match(t)
+    return bool(m) and (bool(m.group("colon")) or m.group("rest")[:1].isdigit()) and _number_rest(t) is not None
 
 
 def parse_number_line(text: str) -> NumberSymbol | None:
     """'Số: 12/2024/QĐ-UBND' → ('12', '2024', 'QĐ-UBND'); 'Số: 51 /QĐ-UBND' → ('51', None, 'QĐ-UBND');
-    also a bare '299/UBND-TTHC'."""
+    also a bare '299/UBND-TTHC', and 'Số: 463Y QĐ-UBND' → (None, None, 'QĐ-UBND') (no '/': the number's
+    end is unknown, so it is not read from the line)."""
     t = clean(text)
-    m = _NUMBER_LINE.match(t)
-    rest = m.group("rest") if m else t
+    rest = _number_rest(t)
+    if rest is None:
+        rest = t
     if "/" not in rest:
-        return None
+        bare = _BARE_SYMBOL.search(rest) if rest is not t else None
+        return NumberSymbol(None, None, parse_symbol(bare.group(0)), rest[:bare.start()].strip()) if bare else None
     head, _, tail = rest.partition("/")
     parts = [p.strip() for p in tail.split("/")]
     year = None
@@ -71,6 +95,8 @@ def parse_symbol(text: str) -> str | None:
     t = re.sub(r"\s*-\s*", "-", clean(text)).strip(" .,;:")
     t = t.split(" ")[0] if t else t
     groups = [g for g in t.split("-") if g]
+    if groups and groups[0][:1] in "0O" and (code := snap_type_code("Q" + groups[0][1:])):
+        groups[0] = code  # Tesseract's '0' for the Q of 'QĐ' (typewritten, faded)
     if not groups or not all(_SYMBOL_GROUP.match(g) for g in groups):
         return None
     groups[0] = snap_type_code(groups[0]) or groups[0]
@@ -106,8 +132,9 @@ def type_of_symbol(symbol: str | None) -> str | None:
 
 # -- place and date ----------------------------------------------------------------------------
 
+# The day and month may be handwriting Tesseract read as several junk tokens ('ngày 2À ? tháng').
 _DATE = re.compile(
-    r"^(?P<place>.*?)[,.]?\s*ng[aà]y\s*(?P<d>[^\s]*?)\s*th[aá]ng\s*(?P<m>[^\s]*?)\s*n[aă]m\s*(?P<y>[^\s]*)\s*$",
+    r"^(?P<place>.*?)[,.]?\s*ng[aà]y\s*(?P<d>.*?)\s*th[aá]ng\s*(?P<m>.*?)\s*n[aă]m\s*(?P<y>[^\s]*)\s*$",
     re.IGNORECASE)
 
 
@@ -191,11 +218,19 @@ _VE_VIEC_START = re.compile(r"^\W{0,2}V[eềêếệểễè]\s*vi[eệêềế�
 
 _AUTH = re.compile(r"^\s*(?P<a>TM|KT|TL|TUQ|Q|1L|IL|K\.T|T\.L|T\.M)\s*[.,:]\s*(?P<rest>.*)$", re.IGNORECASE)
 _AUTH_FIX = {"1L": "TL", "IL": "TL", "K.T": "KT", "T.L": "TL", "T.M": "TM"}
+# Before Circular 55/2005 the prefixes were written with a slash ('T/M', 'K/T', 'T/L', 'T/UQ'); kept as printed.
+_OLD_AUTH = re.compile(r"^\s*(?P<a>T\s?/\s?M|K\s?/\s?T|T\s?/\s?L|T\s?/\s?U\.?\s?Q)\s*[.,:]?\s+(?P<rest>.*)$",
+                       re.IGNORECASE)
+AUTHORITIES = ("TM.", "KT.", "TL.", "TUQ.", "Q.", "T/M", "K/T", "T/L", "T/UQ")
 
 
 def split_authority(text: str) -> tuple[str | None, str]:
-    """'KT. CHỦ TỊCH' → ('KT.', 'CHỦ TỊCH'); '1L. CHỦ TỊCH' → ('TL.', 'CHỦ TỊCH')."""
+    """'KT. CHỦ TỊCH' → ('KT.', 'CHỦ TỊCH'); '1L. CHỦ TỊCH' → ('TL.', 'CHỦ TỊCH'); 'K/T CHỦ TỊCH' →
+    ('K/T', 'CHỦ TỊCH')."""
     t = clean(text)
+    old = _OLD_AUTH.match(t)
+    if old:
+        return re.sub(r"[\s.]", "", old.group("a")).upper(), old.group("rest").strip()
     m = _AUTH.match(t)
     if not m:
         return None, t
@@ -204,15 +239,32 @@ def split_authority(text: str) -> tuple[str | None, str]:
 
 
 def parse_title_line(text: str) -> tuple[str, float] | None:
-    """One signer title line → (normalised text, 0–1 confidence), or None when it is not a title."""
+    """One signer title line → (normalised text, 0–1 confidence), or None when it is not a title. After
+    'TM.' a collective may name its level and place ('TM. ỦY BAN NHÂN DÂN TỈNH CAO BẰNG')."""
     auth, rest = split_authority(text)
     if not rest:
         return None
+    if auth in ("TM.", "T/M") and (placed := _collective_of_place(rest)):
+        return f"{auth} {placed[0]}", placed[1]
     s = vocab.snap_title(rest)
     if s is None:
         return None
     value = f"{auth} {s.value}" if auth else s.value
     return value, min(1.0, s.score)
+
+
+def _collective_of_place(rest: str) -> tuple[str, float] | None:
+    """'ỦY BAN NHÂN DÂN TỈNH CAO BẰNG' (a People's Committee or Council with its level and place, or its
+    level alone) → the normalised text and its vocabulary score; None for anything else."""
+    body, score = vocab.fix_agency(rest)
+    head = vocab.agency_head(body)
+    after = body.split()[len(head.split()):] if head in vocab.COLLECTIVES else []
+    if not after:
+        return None
+    level = vocab.snap(" ".join(after), vocab.LEVELS, cutoff=0.8)
+    if level is not None:  # 'TM. ỦY BAN NHÂN DÂN THÀNH PHỐ'
+        return f"{head} {level.value}", level.score
+    return (body, score) if score >= 0.9 else None
 
 
 _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.extract import parsers, vocab
+from pipeline.extract import parsers, syllables, vocab
 from pipeline.extract.zones import Segment, is_blank, segments, zone_ocr
 from pipeline.models import BBox, Line, PageText, union_bbox
 
@@ -82,6 +82,8 @@ def name_below(segs: list[Segment], title: BBox, page: PageText) -> tuple[str, f
         if name:
             words = t.line.words[1:]
             word_conf = min((w.confidence for w in words), default=100.0) / 100.0
+            if any(syllables.valid(w) is False for w in name[0].split()):  # 'Thăúg': a misread, not a name
+                word_conf = min(word_conf, 0.5)
             return name[0], min(name[1], word_conf), t
     return None
 

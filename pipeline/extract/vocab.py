@@ -7,6 +7,7 @@ compared accent-folded (`strip_accents` + upper case) because OCR errors are mos
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ DOC_TYPES: dict[str, str] = {
 TYPE_BY_CODE: dict[str, str] = {code: name for name, code in DOC_TYPES.items() if code}
 TYPE_BY_CODE.update({"GN": "Giấy nghỉ phép", "NP": "Giấy nghỉ phép", "TTh": "Tờ trình"})  # older aliases
 
-# 63 provincial units before 2025-07-01 and the names of the 34 after (Resolution 202/2025/QH15).
+# 63 provincial units before 2025-07-01 (domain.md; still printed on older documents). The 34 after
+# Resolution 202/2025/QH15 and their communes, wards and special zones come from `vietnam-provinces`.
 PROVINCES_OLD = (
     "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
     "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk",
@@ -38,13 +40,58 @@ PROVINCES_OLD = (
     "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
     "Tiền Giang", "Hồ Chí Minh", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
 )
-PROVINCES_NEW = (
-    "Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa", "Nghệ An",
-    "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai", "Thái Nguyên", "Phú Thọ", "Bắc Ninh", "Hưng Yên",
-    "Hải Phòng", "Ninh Bình", "Quảng Trị", "Đà Nẵng", "Quảng Ngãi", "Gia Lai", "Khánh Hòa", "Lâm Đồng",
-    "Đắk Lắk", "Hồ Chí Minh", "Đồng Nai", "Tây Ninh", "Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang",
-)
-PROVINCES: tuple[str, ...] = tuple(dict.fromkeys(PROVINCES_OLD + PROVINCES_NEW))
+_UNIT_PREFIX = re.compile(r"^(?:Thành phố|Tỉnh|Phường|Xã|Đặc khu|Thị trấn)\s+", re.IGNORECASE)
+
+
+def _bare(name: str) -> str:
+    """'Thành phố Đà Nẵng' → 'Đà Nẵng', 'Phường Hải Châu' → 'Hải Châu' (NFC)."""
+    return _UNIT_PREFIX.sub("", nfc(name)).strip()
+
+
+@functools.cache
+def divisions() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the 34 provincial units, the names of their communes, wards and special zones), without the
+    unit word, from `vietnam-provinces` (imported on first use, ~0.25 s; `extract.preload` asks early)."""
+    from vietnam_provinces import Province, Ward
+
+    provinces = tuple(dict.fromkeys(_bare(p.name) for p in Province.iter_all()))
+    wards = tuple(dict.fromkeys(_bare(w.name) for w in Ward.iter_all()))
+    return provinces, wards
+
+
+@functools.cache
+def provinces() -> tuple[str, ...]:
+    """Every provincial unit name, before and after 2025-07-01."""
+    return tuple(dict.fromkeys(PROVINCES_OLD + divisions()[0]))
+
+
+def __getattr__(name: str) -> tuple[str, ...]:  # the package's lists load when first asked for
+    if name == "PROVINCES_NEW":
+        return divisions()[0]
+    if name == "PROVINCES":
+        return provinces()
+    raise AttributeError(name)
+
+
+@functools.cache
+def _ward_keys() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for w in divisions()[1]:
+        out[key(w)] = (*out.get(key(w), ()), w)
+    return out
+
+
+def ward_name(text: str) -> str | None:
+    """The commune or ward name (2025 units) `text` spells, marks restored ('HAI CHAU' → 'Hải Châu').
+    Accent-folded letters must be equal (thousands of names lie a letter apart); where names differ only
+    in marks ('Thanh Xuân', 'Thạnh Xuân'), only the one read exactly."""
+    bare = _bare(text)
+    names = _ward_keys().get(key(bare), ())
+    if len(names) == 1:
+        return names[0]
+    same = [n for n in names if new_tone_placement(n).lower() == new_tone_placement(bare).lower()]
+    return same[0] if same else None
+
 
 # CCCD province-of-registration codes (Circular 07/2016/TT-BCA numbering, 63 provinces).
 CCCD_PROVINCE_CODES = frozenset((
@@ -163,8 +210,13 @@ _PROVINCE_PREFIX = re.compile(r"^(?:TP\.?|THÀNH PHỐ|TỈNH)\s*", re.IGNORECAS
 
 
 def snap_province(text: str, *, cutoff: float = 0.8) -> Snap | None:
-    """Province or centrally-run city name ('TP. Hồ Chí Minh' → 'Hồ Chí Minh')."""
-    return snap(_PROVINCE_PREFIX.sub("", nfc(text).strip()), PROVINCES, cutoff=cutoff)
+    """Province or centrally-run city name ('TP. Hồ Chí Minh' → 'Hồ Chí Minh'). A read that is not a
+    province but spells a commune or ward exactly is none ('Hải Châu' is not 'Lai Châu')."""
+    bare = _PROVINCE_PREFIX.sub("", nfc(text).strip())
+    s = snap(bare, provinces(), cutoff=cutoff)
+    if s is not None and key(s.value) != key(bare) and ward_name(bare) is not None:
+        return None
+    return s
 
 
 def snap_title(text: str) -> Snap | None:
@@ -215,8 +267,9 @@ def fix_agency(text: str) -> tuple[str, float]:
                         words = head.split() + level.split() + s.value.upper().split()
                         score = 0.97 if s.score >= 0.9 else 0.85
                         break
-                words = head.split() + level.split() + rest[m:]
-                score = 0.9
+                ward = ward_name(place) if level in ("XÃ", "PHƯỜNG", "ĐẶC KHU", "THỊ TRẤN", "THÀNH PHỐ") else None
+                words = head.split() + level.split() + (ward.upper().split() if ward else rest[m:])
+                score = 0.95 if ward else 0.9
                 break
         else:
             words = head.split() + restore_marks(rest)
