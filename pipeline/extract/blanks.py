@@ -121,10 +121,17 @@ def between(words: list[Word], left: Callable[[str], int | None], right: Callabl
             start = right(kv)
             if start is None:
                 continue
-            # a prefix glued before the keyword ('12/QĐ-UBND', '4tháng') is the value itself, of unknown
-            # width: the keyword starts where the printed rest of the word ends, measured from its right edge
+            # a prefix glued before the keyword ('12/QĐ-UBND', '4tháng') is the value itself: digits (read:
+            # printed) take their share of the word's box by advance widths (whatever the face and size);
+            # handwriting, of unknown width, ends where the printed rest of the word does, from its right edge
             tv = v.text if len(v.text) == len(kv) else kv
-            x1 = v.bbox[0] if start == 0 else max(v.bbox[0], v.bbox[2] - _tail_width(tv, start, scale, cw))
+            if start == 0:
+                x1 = v.bbox[0]
+            elif tv[:start].isdigit():
+                x1 = v.bbox[0] + (v.bbox[2] - v.bbox[0]) * advance(tv[:start]) / advance(tv)
+            else:  # less half a slash: a face wider than Times would put the slash inside the blank
+                tail = _tail_width(tv, start, scale, cw) + _printed_width("/", 1, scale, cw) / 2
+                x1 = max(v.bbox[0], v.bbox[2] - tail)
             return Blank(x0, max(x0, x1), top, bottom)
         return None
     return None

@@ -123,7 +123,7 @@ def _header(p: _Page) -> int:
         below = y + p.size + round(0.25 * p.size)
         p.rule(l0 + (l1 - l0) / 3, l1 - (l1 - l0) / 3, below + (len(left_lines) - 1) * p.step)
         p.rule(r0, r1, below + (len(right_lines) - 1) * p.step)
-    return y + max(len(left_lines), len(right_lines)) * p.step + round(doc.number_gap * p.step)
+    return y + max(len(left_lines), len(right_lines)) * p.step + int(doc.number_gap * p.step)
 
 
 def _number_and_date(p: _Page, y: int) -> None:
