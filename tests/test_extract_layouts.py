@@ -17,19 +17,24 @@ from tests.test_extract_fields import body, line, page, signer
 OLD_NATIONAL = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
 
-def read(doc: Document, tmp_path: Path, *, dpi: int = 300, old_scan: bool = False) -> dict[str, object]:
-    """Render, OCR as a run does (`ocr_page`) and extract: {field: value trusted by an operator}, with
-    flagged fields as '?' so a test tells 'flagged' from 'wrong'."""
-    im, _ = render_page(doc, dpi=dpi)
-    if old_scan:
-        im = im.convert("L").filter(ImageFilter.GaussianBlur(0.7))
-    path = tmp_path / "page.png"
+def ocr_image(im: Image.Image, tmp_path: Path, *, dpi: int = 300, name: str = "page.png") -> PageText:
+    """One page image OCR'd as a run does (`ocr_page`), as extraction gets it."""
+    path = tmp_path / name
     im.save(path, dpi=(dpi, dpi))
     job = PageJob(source=path, media_type="image/png", number=1, frame=0, native_dpi=dpi, work_dir=tmp_path,
                   language="vie", tessdata=None, ocr_dpi=300, min_output_dpi=200, detect_orientation=False,
                   deskew=False, timeout=120)
     ocr = ocr_page(job)
-    ex = extract([PageText(1, ocr.width, ocr.height, "ocr", ocr.lines, ocr.image_path, ocr.dpi)])
+    return PageText(1, ocr.width, ocr.height, "ocr", ocr.lines, ocr.image_path, ocr.dpi)
+
+
+def read(doc: Document, tmp_path: Path, *, dpi: int = 300, old_scan: bool = False) -> dict[str, object]:
+    """Render, OCR and extract: {field: value trusted by an operator}, with flagged fields as '?' so a
+    test tells 'flagged' from 'wrong'."""
+    im, _ = render_page(doc, dpi=dpi)
+    if old_scan:
+        im = im.convert("L").filter(ImageFilter.GaussianBlur(0.7))
+    ex = extract([ocr_image(im, tmp_path, dpi=dpi)])
     md = ex.metadata.model_dump()
     return {k: ("?" if k in ex.review.fields else v) for k, v in md.items()}
 

@@ -79,7 +79,5 @@ PATTERNS: dict[str, tuple[int, int]] = {
 }
 TYPED: dict[str, tuple[int, int]] = {
     "++++": (89, 89),
-    "++++!": (88, 88),
-    "+++-!": (1, 0),
-    "---+": (1, 0),
+    "++++!": (89, 89),
 }
