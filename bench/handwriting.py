@@ -1,13 +1,14 @@
 """Calibrate and measure the handwritten-digit ensemble on held-out handwriting-like pages.
 
-usage: python bench/handwriting.py [--pages 240] [--typed 0] [--seed 11] [--jobs 2] [--reads FILE]
+usage: python bench/handwriting.py [--pages 240] [--typed 0] [--printed 0] [--seed 11] [--jobs 2] [--reads FILE]
        [--from FILE,… [--how "ARGS OF THE RUN THAT MADE THEM"]] [--write]
 
-The committed table was made with `--pages 700 --typed 80 --seed 13 --write` (~30 min on 2 cores).
+The committed table was made with `--pages 700 --typed 80 --printed 120 --seed 13 --write` (~35 min on 2 cores).
 
 Each page is a rendered Decree-30 header (`pipeline.synth`) whose number and day (sometimes month) are
 written by hand from MNIST digits the classifiers never trained on (`digittraining.mnist('heldout')`),
-in blue or black (`--typed` pages: digits a signing system inserted, read as on a born-digital page),
+in blue or black (`--typed` pages: digits a signing system inserted, read as on a born-digital page;
+`--printed`: a number printed glued to its symbol, which a run reads as typed digits too),
 scanned as JPEG; the header is OCR'd by Tesseract as a run does, located by
 `header.locate`, and each blank read by `written.read`: the real path from blank to judged value.
 Every reader's value is kept (bench/results/handwriting-reads.jsonl; `--from` re-tabulates it without
@@ -55,21 +56,26 @@ def _number(rng: random.Random) -> str:
     return str(rng.randint(100, 999)) if r < 0.95 else str(rng.randint(1000, 2999))
 
 
-def page_doc(i: int, seed: int, typed: bool = False) -> tuple[Document, dict[str, object]]:
-    """Page i: handwritten blanks, or (`typed`) digits a signing system inserted into them."""
-    rng = random.Random(seed * 1000 + i + (500_000 if typed else 0))
+STYLES = ("hand", "inserted", "printed")
+
+
+def page_doc(i: int, seed: int, style: str = "hand") -> tuple[Document, dict[str, object]]:
+    """Page i: handwritten blanks, digits a signing system inserted into them, or a printed number."""
+    rng = random.Random(seed * 1000 + i + 500_000 * STYLES.index(style))
     month = rng.choice(["01", "02", *[str(m) for m in range(3, 13)]])
     hand = ("number", "day", "month") if rng.random() < 0.3 else ("number", "day")
     doc = Document(number=_number(rng), symbol=rng.choice(SYMBOLS), day=f"{rng.randint(1, 31):02d}", month=month,
-                   year=str(rng.randint(2019, 2025)), hand=hand, hand_seed=seed * 1000 + i, rules=rng.random() < 0.5,
-                   ink=(28, 42, 160) if rng.random() < 0.7 else (35, 35, 40), inserted=typed)
+                   year=str(rng.randint(2019, 2025)), hand=() if style == "printed" else hand,
+                   hand_seed=seed * 1000 + i, rules=rng.random() < 0.5,
+                   ink=(28, 42, 160) if rng.random() < 0.7 else (35, 35, 40), inserted=style == "inserted",
+                   typewriter=style == "printed" and rng.random() < 0.25)
     scan = {"quality": rng.choice([60, 75, 90]), "blur": rng.choice([0.0, 0.0, 0.5]), "grey": rng.random() < 0.2}
     return doc, scan
 
 
-def read_page(args: tuple[int, int, bool]) -> list[dict[str, object]]:
-    i, seed, typed = args
-    doc, scan = page_doc(i, seed, typed)
+def read_page(args: tuple[int, int, str]) -> list[dict[str, object]]:
+    i, seed, style = args
+    doc, scan = page_doc(i, seed, style)
     im, _ = render_page(doc)
     if scan["blur"]:
         im = im.filter(ImageFilter.GaussianBlur(float(scan["blur"])))  # type: ignore[arg-type]
@@ -85,16 +91,17 @@ def read_page(args: tuple[int, int, bool]) -> list[dict[str, object]]:
         top.save(tmp / "top.png")
         got = tesseract.run(tmp / "top.png", tmp / "top", psm=3, dpi=300, outputs=("tsv",))
         # inserted digits come on born-digital pages (the text layer lacks them): read as `written` reads those
-        page = PageText(1, im.width * 72 / 300, im.height * 72 / 300, "text_layer" if typed else "ocr",
+        page = PageText(1, im.width * 72 / 300, im.height * 72 / 300, "text_layer" if style == "inserted" else "ocr",
                         layout.parse_tsv(got.tsv, 300), page_png, 300)
         h = header.locate(page)
         truth = {"number": doc.number, "day": doc.day, "month": doc.month}
-        for kind in doc.hand:
+        for kind in ("number",) if style == "printed" else doc.hand:
             seg = h.number if kind == "number" else h.place_date
             rec: dict[str, object] = {"page": i, "kind": kind, "truth": truth[kind], "year": int(doc.year),
-                                      "typed": typed}
+                                      "typed": style != "hand", "style": style}
             w = written.read(page, list(seg.line.words), kind, year=int(doc.year),  # type: ignore[arg-type]
-                             page_read=None if typed else _page_read(seg.text, kind)) if seg else None
+                             page_read=None if style == "inserted" else _page_read(seg.text, kind),
+                             printed=style == "printed") if seg else None
             rec.update(reads=w.reads if w else None, value=w.value if w else None,
                        confidence=w.confidence if w else 0.0, reason=w.reason if w else "line or blank not found")
             out.append(rec)
@@ -199,20 +206,21 @@ def main(argv: list[str]) -> None:
     def opt(name: str, default: str) -> str:
         return argv[argv.index(name) + 1] if name in argv else default
     pages, seed, jobs = int(opt("--pages", "240")), int(opt("--seed", "11")), int(opt("--jobs", "2"))
-    typed_pages = int(opt("--typed", "0"))
+    typed_pages, printed_pages = int(opt("--typed", "0")), int(opt("--printed", "0"))
     started = time.monotonic()
     if "--from" in argv:
         records = [json.loads(line) for f in opt("--from", "").split(",")
                    for line in Path(f).read_text(encoding="utf-8").splitlines()]
         how = opt("--how", f"--from {opt('--from', '')}")  # the run that made the reads, for the table's header
     else:
-        todo = [(i, seed, False) for i in range(pages)] + [(i, seed, True) for i in range(typed_pages)]
+        todo = [(i, seed, "hand") for i in range(pages)] + [(i, seed, "inserted") for i in range(typed_pages)] \
+            + [(i, seed, "printed") for i in range(printed_pages)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             records = [r for got in pool.map(read_page, todo) for r in got]
         out = Path(opt("--reads", str(READS)))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-        how = f"--pages {pages} --typed {typed_pages} --seed {seed}"
+        how = f"--pages {pages} --typed {typed_pages} --printed {printed_pages} --seed {seed}"
     table = patterns(records)
     if "--write" in argv:
         write_table(table, patterns(records, typed=True), how)

@@ -141,6 +141,8 @@ def test_old_authority_prefixes_and_a_committee_with_its_place() -> None:
     assert parsers.parse_title_line("T/M UỶ BAN NHÂN DÂN TỈNH CAO BẰNG")[0] == "T/M ỦY BAN NHÂN DÂN TỈNH CAO BẰNG"  # type: ignore[index]
     assert parsers.parse_title_line("TM. HỘI ĐỒNG NHÂN DÂN HUYỆN")[0] == "TM. HỘI ĐỒNG NHÂN DÂN HUYỆN"  # type: ignore[index]
     assert parsers.parse_symbol("0ĐÐ-UB") == "QĐ-UB"
+    assert parsers.parse_number_line("Sôí 01/QĐ-UB").number == "01"  # type: ignore[union-attr]  # the colon read 'í'
+
 
 
 def test_rendered_typewriter_face_has_vietnamese_capitals() -> None:

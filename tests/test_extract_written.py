@@ -166,10 +166,19 @@ def test_tesseract_reads_count_as_one_opinion() -> None:
 def test_inserted_digits_are_judged_by_their_own_measurements() -> None:
     value, conf, reason = written.judge(read("507", "507", "507", "507"), "number", typed=True)
     assert (value, reason) == ("507", "") and conf >= written.ACCEPT
-    value, conf, reason = written.judge(read("503", "503", "507", "507"), "number", typed=True)
-    assert conf < 0.8 and reason == "reads of the inserted digits disagree"
+    value, conf, reason = written.judge(read("503", "503", "503", "507"), "number", typed=True)
+    assert conf < 0.8 and reason == "reads of the inserted digits disagree"  # the font model and Tesseract part
     value, _, _ = written.judge(read("8", "8", "8", "8"), "day", typed=True)
     assert value == "8"  # no rule of the hand for typed digits
+
+
+def test_a_printed_six_the_handwriting_models_read_as_five() -> None:
+    """Synthetic city committee: a printed '06/QĐ-UBND' (one word, so no blank) went to the blank reader;
+    the MNIST and UCI models read '05', the font model and Tesseract '06'. Judged as handwriting '05' won;
+    as printed digits the font model and Tesseract agreeing were right on every measured value."""
+    got = read("05", "05", "06", "06")
+    assert written.judge(got, "number", typed=True)[:2] == ("06", 1.0)
+    assert written.judge(got, "number", typed=False)[1] < 0.8
 
 
 def test_dark_seal_over_title_is_detected(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Confidence starts from Tesseract's word confidences (1.0 for a text layer) and is raised by agreement
 (vocabulary snap, a second zone read, type name vs symbol, symbol vs agency) and lowered by doubt.
-Number and day are often handwritten: they are kept only when two independent reads agree.
+Number and day are often handwritten: `written` reads them and trusts a value only as far as its readers'
+agreement was right on held-out handwriting.
 """
 
 from __future__ import annotations
@@ -110,16 +111,6 @@ def _agency(h: hdr.Header, out: dict[str, Field]) -> None:
         out["parent_agency"] = Field(ptext, pconf, fixed[0][3], union_bbox(f[2] for f in fixed[:-1]), _src(h.page))
 
 
-def abbreviation(agency: str) -> str:
-    """'ỦY BAN NHÂN DÂN TỈNH X' → 'UBND'; 'BAN CHỈ ĐẠO 138' → 'BCĐ138' (symbol's agency part)."""
-    words = agency.split()
-    for i, w in enumerate(words):
-        if vocab.key(w) in {vocab.key(x) for x in vocab.LEVELS if " " not in x} | {"THANH"} and i > 0:
-            words = words[:i]
-            break
-    return "".join(w if w.isdigit() else w[0] for w in words if w)
-
-
 # -- number and symbol --------------------------------------------------------------------------
 
 def _number_words(seg: Segment) -> tuple[list[Word], Word | None, Word | None]:
@@ -169,8 +160,9 @@ def _number(h: hdr.Header, out: dict[str, Field], zone: bool, kw: dict[str, obje
         out["number"].detail = ns.year or ""
         return
     dated = parsers.parse_place_date(h.place_date.text) if h.place_date is not None else None
+    printed = bool(number and slash and re.match(rf"^{number}[/⁄]", slash.text))  # '06/QĐ-UBND': no blank
     w = written.read(h.page, list(seg.line.words), "number", year=dated.year if dated else None,
-                     page_read=number, **kw) if zone else None  # type: ignore[arg-type]
+                     page_read=number, printed=printed, **kw) if zone else None  # type: ignore[arg-type]
     if w is not None and w.value:
         out["number"] = Field(w.value, w.confidence, seg.page, w.bbox, w.source, w.reason)
         out["number"].detail = ns.year or ""
@@ -406,4 +398,4 @@ def _cross_checks(pages: list[PageText], out: dict[str, Field]) -> None:
         agency.confidence = max(agency.confidence, 0.95)
 
 
-__all__ = ["REVIEW_BELOW", "Field", "abbreviation", "identifiers", "read_all"]
+__all__ = ["REVIEW_BELOW", "Field", "identifiers", "read_all"]

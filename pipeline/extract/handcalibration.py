@@ -2,7 +2,7 @@
 
 Written by `bench/handwriting.py … --write` from held-out MNIST digits rendered into Decree-30
 blanks (TYPED: digits a signing system inserted) and read as a run reads them; here:
-    bench/handwriting.py --pages 700 --typed 80 --seed 13 --write
+    bench/handwriting.py --pages 700 --typed 80 --printed 120 --seed 13 --write
 Key: per reader (mnist, uci, fonts, tesseract) '+' gives the value, '-' another value, '0' none;
 '!' when the MNIST model read the value surely; value: (seen, right).
 """
@@ -78,6 +78,16 @@ PATTERNS: dict[str, tuple[int, int]] = {
     "+-0+": (1, 1),
 }
 TYPED: dict[str, tuple[int, int]] = {
-    "++++": (89, 89),
-    "++++!": (89, 89),
+    "++++!": (139, 139),
+    "++++": (137, 137),
+    "-+--": (8, 0),
+    "+---": (6, 0),
+    "--++": (6, 6),
+    "0+++": (4, 4),
+    "-+++": (3, 3),
+    "++--": (3, 0),
+    "+-++!": (3, 3),
+    "+-++": (2, 2),
+    "+0++!": (2, 2),
+    "+++0": (1, 1),
 }

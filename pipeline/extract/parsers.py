@@ -86,6 +86,8 @@ def parse_number_line(text: str) -> NumberSymbol | None:
     symbol = parse_symbol(" ".join(parts[:1]))
     number_raw = head.strip()
     digits = number_raw.replace(" ", "")
+    if not re.fullmatch(r"\d{1,5}", digits) and (m := re.fullmatch(r"\D{1,2}\s+(\d{1,5})", number_raw)):
+        digits = m.group(1)  # 'Sôí 01/QĐ-UB': the colon read as a letter before the number
     number = digits if re.fullmatch(r"\d{1,5}", digits) else None
     return NumberSymbol(number, year, symbol, number_raw)
 

@@ -6,8 +6,9 @@ agreement pattern of a value (which readers give it, which give another value, w
 `handcalibration` holds how often a value with that pattern was right on held-out handwriting
 (`bench/handwriting.py` renders MNIST digits no model trained on into blanks, reads them as a run does,
 and writes the table). A value is accepted when that rate reaches `ACCEPT`; otherwise it is shown for a
-person to check. Values the signing system stamped into a born-digital PDF are typed:
-the zone is rendered from the PDF with its widgets drawn and read the same way, with more trust.
+person to check. Values the signing system stamped into a born-digital PDF are typed: the zone is
+rendered from the PDF with its widgets drawn and read the same way, judged by a table of typed digits
+(inserted ones, and numbers printed glued to their symbol, which OCR read already).
 Judging applies the conventions of Decree 30 (and Circular 01/2011 before it): numbers and days below
 10 are written with a leading zero ('01', 'ngày 05'), so a single handwritten digit, or a leading zero
 on a longer number, means a digit was lost or invented and the value goes to a person.
@@ -92,17 +93,20 @@ def coarse(pat: str) -> str:
 Table = dict[str, tuple[int, int]]  # pattern → (seen, right)
 
 
-def _general(pat: str) -> list[str]:
-    """`pat`, then ever more general keys that pool it with others: sure or not, then agreement counts."""
-    keys = [pat, pat.rstrip("!") + "*", coarse(pat), coarse(pat).rstrip("!") + "*"]
+def _general(pat: str, typed: bool = False) -> list[str]:
+    """`pat`, then ever more general keys that pool it with others: sure or not, then agreement counts.
+    Typed digits are pooled first by what the font model and Tesseract say (print is their ground:
+    measured, the two agreeing were right on every printed or inserted value)."""
+    keys = [pat, pat.rstrip("!") + "*", *([f"ft{pat[2:4]}"] if typed else []), coarse(pat),
+            coarse(pat).rstrip("!") + "*"]
     return list(dict.fromkeys(keys))
 
 
-def pooled(counts: Table) -> Table:
+def pooled(counts: Table, typed: bool = False) -> Table:
     """The counts with those of every more general key (see `_general`) added."""
     table: Table = {}
     for p, (seen, right) in counts.items():
-        for k in _general(p):
+        for k in _general(p, typed):
             s, r = table.get(k, (0, 0))
             table[k] = (s + seen, r + right)
     return table
@@ -116,7 +120,7 @@ def _table(typed: bool = False) -> Table:
         from pipeline.extract import handcalibration
     except ImportError:
         return {}
-    return pooled(handcalibration.TYPED if typed else handcalibration.PATTERNS)
+    return pooled(handcalibration.TYPED, typed=True) if typed else pooled(handcalibration.PATTERNS)
 
 
 def measured(pat: str, *, typed: bool = False, table: Table | None = None) -> float:
@@ -124,9 +128,10 @@ def measured(pat: str, *, typed: bool = False, table: Table | None = None) -> fl
     key of `_general` seen `MIN_SEEN` times, else 0. Inserted digits are judged by their own table and,
     for patterns it has not seen, by handwriting's (they are no harder to read). `table` (pooled) stands
     in for the committed one (the bench's cross-validation)."""
-    tables = [table] if table is not None else [_table(True), _table()] if typed else [_table()]
-    for t in tables:
-        for k in _general(pat):
+    tables = [(table, typed)] if table is not None else [(_table(True), True), (_table(), False)] if typed \
+        else [(_table(), False)]
+    for t, as_typed in tables:
+        for k in _general(pat, as_typed):
             seen, right = t.get(k, (0, 0))
             if seen >= MIN_SEEN:
                 return right / seen
@@ -182,10 +187,11 @@ def _first(ops: dict[str, str | None], value: str) -> str:
 
 
 def read(page: PageText, words: list[Word], kind: Kind, *, language: str = "vie", tessdata: Path | None = None,
-         timeout: float = 60, year: int | None = None, page_read: str | None = None) -> Written | None:
+         timeout: float = 60, year: int | None = None, page_read: str | None = None,
+         printed: bool = False) -> Written | None:
     """Read the value written in the blank of `kind` on a line (`words`); None when no blank is found.
     `year`, when known, tells whether the leading-zero rule applies; `page_read` is what the page's OCR
-    read in the blank."""
+    read in the blank; `printed` digits (not handwriting) are judged as typed ones."""
     finder = {"number": blanks.number_blank, "day": blanks.day_blank, "month": blanks.month_blank}[kind]
     blank = finder(words)
     if blank is None or blank.x1 - blank.x0 < 2:
@@ -195,7 +201,7 @@ def read(page: PageText, words: list[Word], kind: Kind, *, language: str = "vie"
     if got is None:
         return None
     img, k = got
-    typed = page.method == "text_layer"
+    typed = page.method == "text_layer" or printed
     r = digits.read_blank(img, (blank.x0 - zone[0]) * k, (blank.x1 - zone[0]) * k, (blank.top - zone[1]) * k,
                           (blank.bottom - zone[1]) * k, max_digits=4 if kind == "number" else 2,
                           expect=2 if kind == "day" else None, page_read=page_read,
@@ -208,7 +214,8 @@ def read(page: PageText, words: list[Word], kind: Kind, *, language: str = "vie"
     ops = opinions(r.reads)
     support = sum(v == value for v in ops.values()) if value else 0
     rivals = tuple(dict.fromkeys(v for v in ops.values() if v and v != "?" and v != value))
-    return Written(value, conf, box, reason, "rendered_pdf" if typed else "zone_ocr", support, rivals, dict(r.reads))
+    source = "rendered_pdf" if page.method == "text_layer" else "zone_ocr"
+    return Written(value, conf, box, reason, source, support, rivals, dict(r.reads))
 
 
 def iso_date(day: str | int | None, month: str | int | None, year: int | None) -> str | None:
