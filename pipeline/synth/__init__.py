@@ -14,6 +14,6 @@ fonts-dejavu-core); nothing is downloaded.
 from __future__ import annotations
 
 from pipeline.synth.document import BODY, Document
-from pipeline.synth.render import FONT_DIRS, FONTS, font, render_page, save_pdf
+from pipeline.synth.render import FONT_DIRS, FONTS, _wrap, font, render_page, save_pdf
 
-__all__ = ["BODY", "FONTS", "FONT_DIRS", "Document", "font", "render_page", "save_pdf"]
+__all__ = ["BODY", "FONTS", "FONT_DIRS", "Document", "_wrap", "font", "render_page", "save_pdf"]

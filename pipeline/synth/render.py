@@ -58,6 +58,8 @@ class _Page:
         self.col_r = (self.left + round(3.0 * dpi), self.right)
         self.step = round(self.size * 1.45)
         self.printed: list[str] = []
+        self.left_block: list[str] = []  # the header's two columns, printed column by column
+        self.right_block: list[str] = []
         self.rng = np.random.default_rng(doc.hand_seed)
 
     def centered(self, text: str, fnt: ImageFont.FreeTypeFont, col: tuple[int, int], y: int,
@@ -114,10 +116,9 @@ def _header(p: _Page) -> int:
     for i in range(max(len(left_lines), len(right_lines))):
         if i < len(left_lines):
             spans["left"] = p.centered(left_lines[i][0], left_lines[i][1], p.col_l, y + i * p.step)
-            p.printed.append(left_lines[i][0])
         if i < len(right_lines):
             spans["right"] = p.centered(right_lines[i][0], right_lines[i][1], p.col_r, y + i * p.step)
-            p.printed.append(right_lines[i][0])
+    p.left_block, p.right_block = [t for t, _ in left_lines], [t for t, _ in right_lines]
     if doc.rules:  # under the agency: a third of its width; under the motto: its width
         (l0, l1), (r0, r1) = spans["left"], spans["right"]
         below = y + p.size + round(0.25 * p.size)
@@ -138,23 +139,29 @@ def _number_and_date(p: _Page, y: int) -> None:
         p.with_blanks([f"{doc.place}, ngày", day, "tháng", month, f"năm {doc.year}"], p.ital, p.col_r, y)
     else:
         p.centered(doc.date_line, p.ital, p.col_r, y)
-    p.printed += [doc.number_line, doc.date_line]
+    p.left_block.append(doc.number_line)
+    p.right_block.append(doc.date_line)
 
 
 def _title_and_summary(p: _Page, y: int) -> int:
+    """Below the number and date; the printed text in reading order: the left block (agency, number,
+    a công văn's "V/v"), then the right one (national title, date), then what runs across the page."""
     doc = p.doc
+    p.printed += p.left_block
     if doc.type_name is None:  # công văn: "V/v …" under the number, then "Kính gửi:"
         for line in doc.summary_lines:
             p.centered(line, p.reg, p.col_l, y)
             p.printed.append(line)
             y += p.step
         y += p.step
+        p.printed += p.right_block
         for i, r in enumerate(doc.recipients):
             line = f"Kính gửi: {r}" if i == 0 else f"- {r}"
             p.centered(line, p.reg, (p.left, p.right), y)
             p.printed.append(line)
             y += p.step
         return y + (p.step if doc.recipients else 0)
+    p.printed += p.right_block
     y += p.step
     p.centered(doc.type_name, p.bold, (p.left, p.right), y)
     p.printed.append(doc.type_name)
