@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from pipeline.extract import digits, header, parsers, summary, syllables
+from pipeline.extract import digits, header, parsers, summary
 from pipeline.extract.zones import Segment
+from pipeline.lang import syllables
 from pipeline.models import Line, Word
 
 

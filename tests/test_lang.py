@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,3 +99,11 @@ def test_correction_never_changes_digits_punctuation_or_letters_of_codes(tokens)
             assert b == a  # a code or number is never touched
         assert re.sub(r"\w", "", a) == re.sub(r"\w", "", b)  # punctuation as read
         assert lexicon.skeleton(a) == lexicon.skeleton(b)  # only marks may change, never letters
+
+
+def test_language_modules_import_first_in_a_fresh_interpreter() -> None:
+    """Regression: `pipeline.lang.lexicon` imported before `pipeline.extract` was a circular import
+    (lexicon → extract.syllables → extract/__init__ → summary → lang.correct → lexicon)."""
+    for module in ("pipeline.lang.lexicon", "pipeline.lang.correct", "pipeline.lang.syllables"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

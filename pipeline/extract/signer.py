@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.extract import parsers, syllables, vocab
+from pipeline.extract import parsers, vocab
 from pipeline.extract.zones import Segment, is_blank, segments, zone_ocr
+from pipeline.lang import syllables
 from pipeline.models import BBox, Line, PageText, union_bbox
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from pipeline import beside
-from pipeline.extract import parsers, syllables
+from pipeline.extract import parsers
 from pipeline.extract.zones import Segment, zone_ocr
-from pipeline.lang import correct, lexicon
+from pipeline.lang import correct, lexicon, syllables
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.text import nfc, strip_accents
 

@@ -23,8 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.extract import syllables
-from pipeline.lang import lexicon
+from pipeline.lang import lexicon, syllables
 from pipeline.lang.lexicon import Lexicon
 
 LINK = 2.0  # one syllable pair joined into a dictionary word is worth a hundredfold frequency

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.extract import syllables
+from pipeline.lang import syllables
 from pipeline.text import new_tone_placement, nfc
 
 log = logging.getLogger(__name__)
