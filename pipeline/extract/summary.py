@@ -234,6 +234,8 @@ def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: boo
     attested = _attested(words, i, words[i], pairs)
     if attested >= ATTESTED and not any(_attested(words, i, r, pairs) for r in rivals):
         return True
+    if len(reads) >= n_reads and _tone_misread(words, i, rivals, name, mended):
+        return True
     if name or mended or len(reads) < n_reads:
         return False
     votes = Counter(same(r) for r in reads)
@@ -242,6 +244,30 @@ def _settled(words: list[str], i: int, reads: list[str], n_reads: int, name: boo
         return False
     score = correct.support(words, i, [words[i], *rivals])
     return all(score[words[i]] - score[r] >= SETTLE_MARGIN for r in rivals)
+
+
+def _tone_misread(words: list[str], i: int, rivals: list[str], name: bool, mended: bool) -> bool:
+    """Whether the reads differ from the choice at i only in its tone mark, the way Tesseract's `vie`
+    misreads bold text ('bỗ nhiệm', 'sự cô', 'buỗi', 'quyêt'), and the language model settles it: every
+    rival is a non-word, or the choice joins a neighbour into a dictionary word no rival makes; and the
+    choice beats every rival and every other tone of the same letters by `SETTLE_MARGIN`. A capitalised
+    word (which may be a name) is settled only by such a dictionary word ('Ủy ban'), a mark no read gave
+    only against non-words."""
+    lx = lexicon.load()
+    own = lexicon.key(_core(words[i])[1])
+    keys = {lexicon.key(_core(r)[1]) for r in rivals}
+    base = syllables.split_tone(own)[0]
+    if not keys or not own.isalpha() or not lx.known(own) or lx.log_freq(own) < correct.RARE \
+            or any(syllables.split_tone(k)[0] != base for k in keys):
+        return False
+    tones = {v for v in lx.variants(own) if v != own and syllables.split_tone(v)[0] == base}
+    score = correct.support(words, i, [own, *keys, *tones])
+    linked = {c: round((score[c] - lx.log_freq(c)) / correct.LINK) for c in score}
+    nonwords = all(not lx.known(k) or lx.log_freq(k) < correct.RARE for k in keys)
+    joins = all(linked[own] > linked[k] for k in keys)
+    if (name and not joins) or (mended and not nonwords) or not (nonwords or joins):
+        return False
+    return all(score[own] - score[c] >= SETTLE_MARGIN for c in keys | tones)
 
 
 def _prior(votes: Counter[str], vocab: Counter[str]) -> dict[str, float]:
