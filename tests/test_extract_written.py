@@ -197,6 +197,19 @@ def test_dark_seal_over_title_is_detected(tmp_path: Path) -> None:
     assert occluded(PageText(1, 400, 300, "ocr", [], sealed, DPI), box)
 
 
+def test_signature_stroke_beside_the_title_is_no_seal_over_it(tmp_path: Path) -> None:
+    """Real-dev doc02, doc21, doc25: the red seal was faded, but the signature's long dark stroke,
+    whose box spans the title, flagged correct titles as 'a seal or stamp lies over the title'."""
+    img = Image.new("RGB", (int(400 * K), int(300 * K)), "white")
+    d = ImageDraw.Draw(img)
+    d.text((200 * K, 100 * K), "CHỦ TỊCH", fill="black", font=font("DejaVuSerif-Bold.ttf", int(13 * K)))
+    d.line((170 * K, 190 * K, 330 * K, 80 * K), fill="black", width=int(1.5 * K))  # passes right of the title
+    d.line((180 * K, 175 * K, 215 * K, 150 * K), fill="black", width=int(1.5 * K))
+    signed = tmp_path / "signed.png"
+    img.save(signed)
+    assert not occluded(PageText(1, 400, 300, "ocr", [], signed, DPI), (200.0, 100.0, 265.0, 114.0))
+
+
 def test_day_digits_touching_or_wide_are_two() -> None:
     """A day is written with two digits: '31' touching is cut in two; '1' and a '5' with a long flag stay two."""
     mask = np.zeros((80, 140), dtype=bool)
