@@ -1,4 +1,4 @@
-"""Component kinds and per-kind fields on a generated set (pipeline/synth_components.py).
+"""Component kinds and per-kind fields on a generated set (pipeline/synth/components.py).
 
 usage: python bench/components.py [--n 105] [--seed 19] [--jobs 2] [--cache] [--verbose]
 
@@ -31,7 +31,7 @@ from pipeline import document, pages  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from pipeline.models import PageText  # noqa: E402
 from pipeline.options import Options  # noqa: E402
-from pipeline.synth_components import Sample, sample  # noqa: E402
+from pipeline.synth.components import Sample, sample  # noqa: E402
 from pipeline.text import fold  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "components"

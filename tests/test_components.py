@@ -16,7 +16,8 @@ from pipeline.extract.components import classify, codes, labels, values
 from pipeline.extract.fields import Field
 from pipeline.models import Line, PageText, Word
 from pipeline.reader import Reader
-from pipeline.synth_components import qr_image, receipt_qr
+from pipeline.synth.components import receipt_qr
+from pipeline.synth.paper import qr_image
 
 CODE = "000.17.22.H56-240126-0001"
 CID = "092085001234"  # Cần Thơ, male, born 1985

@@ -9,7 +9,8 @@ import random
 import pytest
 
 from pipeline.archive import index
-from pipeline.synth_components import contract, decision, form, id_card, land_certificate, person, receipt
+from pipeline.synth.components import contract, decision, form, id_card, land_certificate, receipt
+from pipeline.synth.paper import person
 from tests.test_cli import export, run
 
 CODE = "000.17.22.H56-240126-0042"

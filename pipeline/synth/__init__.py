@@ -8,7 +8,11 @@ fonts-dejavu-core); nothing is downloaded.
   People's Committee, a công văn with "V/v" in the left column, "Kính gửi", a number line touching the
   agency block, typewritten older scans, header rules, handwritten blanks);
 - `render`: `render_page` (the page image and its printed text) and `save_pdf` (an image-only PDF);
-- `handwriting`: digits written into blanks from MNIST digits the digit classifiers never trained on.
+- `handwriting`: digits written into blanks from MNIST digits the digit classifiers never trained on;
+- `components`: citizens' papers of a dossier (receipt with QR code, application form, ID card, land
+  certificate, contract, decision, an unnamed paper) and their mix (`sample`, `generate`);
+- `paper`: what those papers are drawn with (fonts, `Page`, QR codes, an invented `Person`) and the
+  scan qualities they are put through (`degrade`, `photo`).
 """
 
 from __future__ import annotations
