@@ -119,8 +119,8 @@ def test_impossible_word_fixed_from_the_body_vocabulary() -> None:
     assert got.text == "tỉnh Quảng Ngãi," and not got.agreed
 
 
-def _seg(words: list[tuple[str, float, float]], top: float = 100, h: float = 14) -> Segment:
-    return Segment(Line(tuple(Word(t, (x0, top, x1, top + h), 95) for t, x0, x1 in words)), 1)
+def _seg(words: list[tuple[str, float, float]], top: float = 100, h: float = 14, conf: float = 95) -> Segment:
+    return Segment(Line(tuple(Word(t, (x0, top, x1, top + h), conf) for t, x0, x1 in words)), 1)
 
 
 def test_stamp_left_of_a_centred_summary_is_trimmed() -> None:
@@ -173,3 +173,22 @@ def test_signer_name_below_title_from_the_page_read() -> None:
     got = signer.name_below([recipients, name], title.bbox, page)
     assert got is not None and got[0] == "Đặng Văn Minh"
     assert signer.name_below([recipients], title.bbox, page) is None
+
+
+def test_zone_line_cut_by_the_crop_is_no_lost_title_line(monkeypatch) -> None:
+    """Real-dev doc14: the signer zone re-read starts 30 pt above the title and cuts the body line
+    there; its noise read as 'an unreadable line right above' halved the title's confidence, and a right
+    'KT. CHỦ TỊCH / PHÓ CHỦ TỊCH' went to review."""
+    from pipeline.extract import signer
+    from pipeline.models import PageText
+
+    page = PageText(1, 595, 842, "ocr")
+    cut = _seg([("-“/CẰẴvV11.", 300, 360), ("4L", 364, 380), ("L1A\\x/", 384, 420)], top=382.6, conf=20)
+    kt = _seg([("KT.", 420, 440), ("CHỦ", 444, 470), ("TỊCH", 474, 500)], top=412.6)
+    pho = _seg([("PHÓ", 418, 444), ("CHỦ", 448, 474), ("TỊCH", 478, 504)], top=431.5)
+    monkeypatch.setattr(signer, "zone_ocr", lambda *a, **k: [cut.line, kt.line, pho.line])
+    got = signer._zone_block(page, (265.9, 382.6, 580.9, 562.6))
+    assert got is not None and got.title == "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"
+    assert min(c for _, c, _ in got.titles) > 0.9
+    below = signer._zone_block(page, (265.9, 370.0, 580.9, 562.6))  # the same noise inside the zone
+    assert below is not None and below.titles[0][1] < 0.6  # may be a lost line: still doubted

@@ -17,6 +17,8 @@ from pipeline.extract.zones import Segment, is_blank, segments, zone_ocr
 from pipeline.lang import syllables
 from pipeline.models import BBox, Line, PageText, union_bbox
 
+CLIPPED = 1.0  # pt: a zone line starting this close to the zone's top edge was cut by the crop
+
 
 @dataclass
 class SignerRead:
@@ -124,22 +126,14 @@ def _around_recipients(page: PageText, segs: list[Segment], **kw: object) -> Sig
         return None
     box: BBox = (0.45 * page.width, max(0.0, anchor.bbox[1] - 0.06 * page.height), page.width - 10,
                  min(page.height, anchor.bbox[1] + 0.33 * page.height))
-    lines = zone_ocr(page, box, psm=6, red=True, blue=True, **kw)  # type: ignore[arg-type]
-    if not lines:
-        return None
-    zone_page = PageText(page.number, page.width, page.height, page.method, lines)
-    return read_block(segments(zone_page), zone_page, source="zone_ocr")
+    return _zone_block(page, box, **kw)
 
 
 def _reread(page: PageText, read: SignerRead, **kw: object) -> SignerRead | None:
     top = read.titles[0][2].bbox[1] - 30
     bottom = (read.name[2].bbox[3] + 12) if read.name else top + 0.3 * page.height
     box: BBox = (0.45 * page.width, max(0.0, top), page.width - 10, min(page.height, bottom))
-    lines = zone_ocr(page, box, psm=6, red=True, blue=True, **kw)  # type: ignore[arg-type]
-    if not lines:
-        return None
-    zone_page = PageText(page.number, page.width, page.height, page.method, lines)
-    return read_block(segments(zone_page), zone_page, source="zone_ocr")
+    return _zone_block(page, box, **kw)
 
 
 def _merge(a: SignerRead, b: SignerRead) -> SignerRead:
@@ -160,6 +154,17 @@ def _merge(a: SignerRead, b: SignerRead) -> SignerRead:
             else:
                 out.name = (best[0], min(best[1], 0.5), best[2])  # the two reads disagree: review
     return out
+
+
+def _zone_block(page: PageText, box: BBox, **kw: object) -> SignerRead | None:
+    """The signer block in a zone re-OCR'd with red and blue ink removed. A line cut by the zone's top
+    edge (the body line above) reads as noise and must not pass for a lost title line above the block."""
+    lines = zone_ocr(page, box, psm=6, red=True, blue=True, **kw)  # type: ignore[arg-type]
+    lines = [ln for ln in lines or [] if ln.bbox[1] > box[1] + CLIPPED]
+    if not lines:
+        return None
+    zone_page = PageText(page.number, page.width, page.height, page.method, lines)
+    return read_block(segments(zone_page), zone_page, source="zone_ocr")
 
 
 def block_bbox(read: SignerRead) -> BBox:
