@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import beside
+from pipeline.extract import crosschecks, parsers, signer, signing, summary, vocab, written
 from pipeline.extract import header as hdr
-from pipeline.extract import parsers, signer, signing, summary, vocab, written
 from pipeline.extract.zones import Segment, is_blank, occluded, zone_ocr
 from pipeline.models import BBox, Line, PageText, Word, union_bbox
 from pipeline.signatures import Signature
@@ -75,7 +75,7 @@ def read_all(pages: list[PageText], *, language: str = "vie", tessdata: Path | N
     out.update(summary_out)
     out.update(signer_out)
     _identifiers(pages, out)
-    _cross_checks(pages, out)
+    crosschecks.apply(pages, out)
     _number_symbol(out)
     return out
 
@@ -378,24 +378,6 @@ def _identifiers(pages: list[PageText], out: dict[str, Field]) -> None:
             page_no, line = where
             conf = min(0.95, line.confidence / 100.0 + 0.1)
             out[name] = Field(found, conf, page_no, line.bbox, "ocr")
-
-
-def _cross_checks(pages: list[PageText], out: dict[str, Field]) -> None:
-    """A digital-signature date before the issue date makes the date doubtful; an agency named in the
-    signature layer confirms the issuing agency. Neither ever supplies a value."""
-    overlay = " ".join(p.overlay_text for p in pages if p.overlay_text)
-    if not overlay:
-        return
-    date = out.get("issued_date")
-    signed = parsers.signing_dates(overlay)
-    if date and date.value and signed:
-        issued = str(date.value)
-        if all(d.isoformat() < issued for d in signed):
-            date.confidence = min(date.confidence, 0.5)
-            date.reason = "issue date after the digital signature date"
-    agency = out.get("issuing_agency")
-    if agency and agency.value and vocab.key(str(agency.value)) in vocab.key(overlay):
-        agency.confidence = max(agency.confidence, 0.95)
 
 
 __all__ = ["REVIEW_BELOW", "Field", "identifiers", "read_all"]
