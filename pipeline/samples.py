@@ -1,10 +1,19 @@
-"""A small sample inbox: rendered documents in every accepted format, two dossiers and a loose file."""
+"""A small sample inbox: rendered documents in every accepted format, two dossiers and a loose file, and
+a front desk's scans of a citizen's papers (receipt with its QR code, application form, ID card) in a
+folder that is no dossier code, which the receipt's QR code links to its dossier."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.synth import Document, render_page, save_pdf
+from pipeline.synth.components import form, id_card, receipt
+from pipeline.synth.paper import person
+
+FRONT_DESK = "quay-tiep-nhan-2024-01-26"  # scans of the day at the front desk, not filed under a dossier yet
+RECEIPT_CODE = "000.00.20.H27-240126-0003"
 
 
 def write_sample_inbox(inbox: Path, dpi: int = 300) -> list[Path]:
@@ -27,8 +36,23 @@ def write_sample_inbox(inbox: Path, dpi: int = 300) -> list[Path]:
         dossier_b / "ho-so.tif": lambda p: decision.copy().save(p, save_all=True, append_images=[letter.copy()],
                                                          compression="tiff_lzw", dpi=(dpi, dpi)),
         inbox / "loose-letter.png": lambda p: letter.convert("L").save(p, dpi=(dpi, dpi)),
+        **_front_desk(inbox / FRONT_DESK),
     }
     for path, write in out.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             write(path)
     return list(out)
+
+
+def _front_desk(folder: Path) -> dict[Path, Callable[[Path], None]]:
+    rng = random.Random(26)
+    citizen = person(rng)
+    slip = receipt(rng, code=RECEIPT_CODE, p=citizen)
+    application = form(rng, p=citizen)
+    card = id_card(rng, p=citizen, layout="front")
+    return {
+        folder / "giay-tiep-nhan.pdf": lambda p: slip.images[0].save(p, "PDF", resolution=300),
+        folder / "don-de-nghi.pdf": lambda p: application.images[0].save(p, "PDF", resolution=300),
+        folder / "cccd.jpg": lambda p: card.images[0].convert("RGB").save(p, quality=88),
+    }
