@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from pipeline.synth.document import Document
 
@@ -197,9 +197,12 @@ def _body_and_signer(p: _Page, y: int, color: bool) -> None:
     if doc.red_seal and color:
         cx, cy, r = (sig_col[0] + sig_col[1]) // 2 - round(0.5 * dpi), sig_top + step, round(0.75 * dpi)
         red = (215, 35, 40)
+        ink = Image.new("RGB", p.im.size, "white")  # seal ink over print: where both lie the print stays dark
+        d = ImageDraw.Draw(ink)
         for k in range(3):
-            p.d.ellipse((cx - r + k * 10, cy - r + k * 10, cx + r - k * 10, cy + r - k * 10), outline=red, width=6)
-        p.d.text((cx - r // 2, cy - p.size // 2), "* UBND *", font=font("bold", round(p.size * 0.8)), fill=red)
+            d.ellipse((cx - r + k * 10, cy - r + k * 10, cx + r - k * 10, cy + r - k * 10), outline=red, width=6)
+        d.text((cx - r // 2, cy - p.size // 2), "* UBND *", font=font("bold", round(p.size * 0.8)), fill=red)
+        p.im.paste(ImageChops.multiply(p.im, ink))
 
 
 def render_page(doc: Document, *, dpi: int = 300, color: bool = True) -> tuple[Image.Image, str]:
