@@ -143,8 +143,9 @@ def print_summary(report: dict[str, Any]) -> None:
     review = report.get("review") or {}
     if review.get("documents"):
         out.print(f"{len(review['documents'])} document(s) need review: [bold]{review['command']}[/bold]"
-                  + (f" (or the started review run {review['flow_run_id']})" if review.get("flow_run_id") else ""))
-    out.print(f"archive: {report['archive']}  (report: runs/{report['run_id']}/report.json)")
+                  + (f" (or the started review run {review['flow_run_id']})" if review.get("flow_run_id") else ""),
+                  soft_wrap=True)  # a command and paths to copy: never broken by an inserted newline
+    out.print(f"archive: {report['archive']}  (report: runs/{report['run_id']}/report.json)", soft_wrap=True)
 
 
 @app.command()

@@ -459,3 +459,19 @@ def test_young_files_are_named_as_waiting_in_the_summary(tmp_path: Path, monkeyp
     print_summary(rep)
     out = capsys.readouterr().out
     assert "waiting (still being written)" in out and "loose.png" in out and "hs-01/b.png" in out
+
+
+def test_summary_never_breaks_the_review_command_or_the_archive_path(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression (first run of the sample): on an 80-column pipe the 'archive: … (report: runs/…)' line
+    was broken before 'runs/', so the path could not be copied as printed."""
+    from flows.cli import print_summary
+
+    archive = "/srv/sohoa/provinces/quang-ngai/archive-of-the-one-stop-centre-2026"
+    totals = dict.fromkeys(("documents", "archived", "skipped", "quarantined", "failed", "deferred", "waiting",
+                            "review_needed", "pages", "ocr_pages", "text_pages", "seconds", "pages_per_minute"), 0)
+    rep = {"totals": totals, "outcomes": [], "archive": archive, "run_id": "1c156b4c-91bb-40da-93c2-37d068eec510",
+           "review": {"documents": ["a"], "command": f"sohoa review --archive {archive}"}}
+    print_summary(rep)
+    lines = capsys.readouterr().out.splitlines()
+    assert f"archive: {archive}  (report: runs/1c156b4c-91bb-40da-93c2-37d068eec510/report.json)" in lines
+    assert f"1 document(s) need review: sohoa review --archive {archive}" in lines
