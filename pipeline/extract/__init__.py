@@ -52,7 +52,7 @@ def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | No
     cross-check the issue date. `codes` are QR codes decoded before (re-extraction keeps them); otherwise,
     with `read_codes`, every page image is decoded."""
     try:
-        comp = components.read(pages, codes, decode=read_codes)
+        comp = components.read(pages, codes, decode=read_codes, zone=zone_ocr)
         if comp.component.kind in DECREE30_KINDS:
             found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr,
                                     signatures=signatures)
