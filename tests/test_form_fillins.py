@@ -110,3 +110,21 @@ def test_a_date_is_ten_marks_whose_third_and_sixth_are_its_slashes():
                                             ("Bùi ïhanh Dũng", None)])
 def test_a_read_is_a_name_only_in_the_shape_of_a_vietnamese_name(text, name):
     assert fillins._shaped(text) == name
+
+
+def test_re_reads_use_the_runs_tesseract_language_and_models(monkeypatch, tmp_path):
+    """The fill-in re-reads ran with 'vie' and Tesseract's default models whatever the run was set to
+    (SOHOA_LANGUAGE / SOHOA_TESSDATA_DIR): every zone and digit read now gets the run's settings."""
+    from pipeline.extract import digits, zones
+
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(zones, "zone_ocr", lambda *a, **k: seen.append(k) or [])
+    monkeypatch.setattr(zones, "crop_zone", lambda *a, **k: (np.zeros((1, 1)), 1.0))
+    monkeypatch.setattr(digits, "read_blank", lambda *a, **k: seen.append(k) or DigitRead({}))
+    ocr = fillins.Ocr("vie+eng", tmp_path, 12)
+    fillins.name(labels.Hit("Nguyễn Văn An", [], ocr_page("Họ và tên: Nguyễn Văn An"), "HO VA TEN"), ocr=ocr)
+    fillins.citizen_id(hit("051190001234"), ocr=ocr)
+    fillins.birth_date(hit("14/03/1981"), ocr=ocr)
+    fillins.phone(hit("0912345678"), ocr=ocr)
+    assert len(seen) >= 5
+    assert all((k["language"], k["tessdata"], k["timeout"]) == ("vie+eng", tmp_path, 12) for k in seen)

@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +52,21 @@ class Reread:
     reads: dict[str, str | None] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Ocr:
+    """The run's Tesseract settings for the zone re-reads (its language and model folder)."""
+
+    language: str = "vie"
+    tessdata: Path | None = None
+    timeout: float = 60
+
+    def kw(self) -> dict[str, Any]:
+        return {"language": self.language, "tessdata": self.tessdata, "timeout": self.timeout}
+
+
+DEFAULT_OCR = Ocr()
+
+
 def phone_ok(v: str) -> bool:
     """A Vietnamese phone number: 10 digits with a mobile prefix, or 11 digits of a landline (02x)."""
     return (len(v) == 10 and v[:3] in MOBILE) or bool(re.fullmatch(r"02\d{9}", v))
@@ -73,7 +90,8 @@ def _zone(hit: Hit) -> BBox:
 
 
 def read_digits(hit: Hit, *, max_digits: int, page_read: str | None = None,
-                keep: Callable[[list[np.ndarray]], list[np.ndarray] | None] | None = None) -> digits.DigitRead | None:
+                keep: Callable[[list[np.ndarray]], list[np.ndarray] | None] | None = None,
+                ocr: Ocr = DEFAULT_OCR) -> digits.DigitRead | None:
     """Every reader's digits of the value zone (None on a text layer or when nothing can be cropped)."""
     if hit.page.method != "ocr":
         return None
@@ -85,7 +103,8 @@ def read_digits(hit: Hit, *, max_digits: int, page_read: str | None = None,
     b = hit.bbox
     h = b[3] - b[1]
     return digits.read_blank(img, (b[0] - zone[0] - 0.3 * h) * k, (b[2] - zone[0] + h) * k, (b[1] - zone[1]) * k,
-                             (b[3] - zone[1]) * k, max_digits=max_digits, page_read=page_read, keep=keep)
+                             (b[3] - zone[1]) * k, max_digits=max_digits, page_read=page_read, keep=keep,
+                             **ocr.kw())
 
 
 def consensus(read: digits.DigitRead | None, fits: Callable[[str], bool]) -> Reread:
@@ -121,27 +140,27 @@ def _digits(value: str, n: tuple[int, ...]) -> str | None:
     return run if len(run) in n else None
 
 
-def citizen_id(hit: Hit | None, *, zone: bool = True) -> Field:
+def citizen_id(hit: Hit | None, *, zone: bool = True, ocr: Ocr = DEFAULT_OCR) -> Field:
     """The CCCD number (12 digits) or old CMND number (9) written on the form."""
     if hit is None:
         return values.missing("CCCD number")
     if hit.page.method != "ocr" or not zone:
         return values.citizen_id_field(hit)
     page = values.digits_of(hit.value, lengths=(12, 9))
-    got = consensus(read_digits(hit, max_digits=12, page_read=_digits(hit.value, (12, 9))),
+    got = consensus(read_digits(hit, max_digits=12, page_read=_digits(hit.value, (12, 9)), ocr=ocr),
                     lambda v: parsers.valid_cccd(v) or len(v) == 9)
     if got.value is not None and len(got.value) == 9:  # a CMND number has no structure to check
         got.support = min(got.support, MIN_SUPPORT - 1)
     return judged(hit, got, page if page and (len(page) == 9 or parsers.valid_cccd(page)) else None, "CCCD number")
 
 
-def phone(hit: Hit | None, *, zone: bool = True) -> Field:
+def phone(hit: Hit | None, *, zone: bool = True, ocr: Ocr = DEFAULT_OCR) -> Field:
     if hit is None:
         return values.missing("phone")
     page = values.parse_phone(hit.value)
     if hit.page.method != "ocr" or not zone:
         return hit.field(page) if page else Field(reason="phone unreadable")
-    got = consensus(read_digits(hit, max_digits=12, page_read=_digits(hit.value, (10, 11))), phone_ok)
+    got = consensus(read_digits(hit, max_digits=12, page_read=_digits(hit.value, (10, 11)), ocr=ocr), phone_ok)
     return judged(hit, got, page if page and phone_ok(page) else None, "phone")
 
 
@@ -157,7 +176,7 @@ def _iso(ddmmyyyy: str) -> str | None:
         return None
 
 
-def birth_date(hit: Hit | None, on: dt.date | None = None, *, zone: bool = True) -> Field:
+def birth_date(hit: Hit | None, on: dt.date | None = None, *, zone: bool = True, ocr: Ocr = DEFAULT_OCR) -> Field:
     """The date of birth: the digit readers on its eight digits, else the zone's or page's text read."""
     if hit is None:
         return values.missing("date of birth")
@@ -165,12 +184,12 @@ def birth_date(hit: Hit | None, on: dt.date | None = None, *, zone: bool = True)
         return values.date_field(hit, "date of birth", year_only=True)
     page = values.parse_date(hit.value, year_only=True)
     page_digits = "".join(reversed(page.split("-"))) if page and len(page) == 10 else None
-    got = consensus(read_digits(hit, max_digits=8, page_read=page_digits, keep=_date_marks),
+    got = consensus(read_digits(hit, max_digits=8, page_read=page_digits, keep=_date_marks, ocr=ocr),
                     lambda v: len(v) == 8 and (iso := _iso(v)) is not None and birth_ok(iso, on))
     if got.value is not None:
         got.value = _iso(got.value)
         return judged(hit, got, None, "date of birth")
-    lines = zones.zone_ocr(hit.page, _zone(hit), psm=7, blue=False, scale=2.0)
+    lines = zones.zone_ocr(hit.page, _zone(hit), psm=7, blue=False, scale=2.0, **ocr.kw())
     zone = values.parse_date(" ".join(ln.text for ln in lines or []), year_only=True)
     best = next((v for v in (zone, page) if v and (len(v) == 4 or birth_ok(v, on))), None)
     if best is None:
@@ -192,14 +211,15 @@ def cross_check(number: Field, birth: Field) -> None:
         f.reason = "the CCCD number's birth-year digits and the date of birth disagree"
 
 
-def name(hit: Hit | None, what: str = "applicant name", *, zone: bool = True) -> Field:
+def name(hit: Hit | None, what: str = "applicant name", *, zone: bool = True, ocr: Ocr = DEFAULT_OCR) -> Field:
     """The name of the page read and of two zone re-reads (scale 2 and 3, blue kept), by votes among the
     reads in the shape of a Vietnamese name: a known surname, title-case valid syllables. A handwritten
     name stays flagged: nothing structural confirms the given name."""
     base = values.name_field(hit, what)
     if hit is None or hit.page.method != "ocr" or not zone:
         return base
-    reads = [nfc(" ".join(ln.text for ln in zones.zone_ocr(hit.page, _zone(hit), psm=7, blue=False, scale=s) or []))
+    reads = [nfc(" ".join(ln.text for ln in zones.zone_ocr(hit.page, _zone(hit), psm=7, blue=False, scale=s,
+                                                            **ocr.kw()) or []))
              for s in (2.0, 3.0)]
     cands = [c for c in (_shaped(r) for r in (reads[0], hit.value, reads[1])) if c]
     if not cands:

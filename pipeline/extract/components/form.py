@@ -64,7 +64,8 @@ def _procedure(pages: Sequence[PageText], decision: Decision) -> Field:
     return values.missing("procedure name")
 
 
-def read(pages: Sequence[PageText], decision: Decision, *, zone: bool = True) -> dict[str, Field]:
+def read(pages: Sequence[PageText], decision: Decision, *, zone: bool = True,
+         ocr: fillins.Ocr = fillins.DEFAULT_OCR) -> dict[str, Field]:
     """The form's fields; with `zone`, the handwritten values are read again from their zones (fillins)."""
     hits = {name: labels.find(pages, rx, stops=STOPS, continued=name == "address")
             for name, rx in (("applicant_name", NAME), ("date_of_birth", BIRTH), ("citizen_id", CITIZEN),
@@ -73,11 +74,11 @@ def read(pages: Sequence[PageText], decision: Decision, *, zone: bool = True) ->
     on = dt.date.fromisoformat(signed.value) if isinstance(signed.value, str) else None
     out = {
         "procedure_name": _procedure(pages, decision),
-        "applicant_name": fillins.name(hits["applicant_name"], zone=zone),
-        "date_of_birth": fillins.birth_date(hits["date_of_birth"], on, zone=zone),
-        "citizen_id": fillins.citizen_id(hits["citizen_id"], zone=zone),
+        "applicant_name": fillins.name(hits["applicant_name"], zone=zone, ocr=ocr),
+        "date_of_birth": fillins.birth_date(hits["date_of_birth"], on, zone=zone, ocr=ocr),
+        "citizen_id": fillins.citizen_id(hits["citizen_id"], zone=zone, ocr=ocr),
         "address": values.text_field(hits["address"], "address"),
-        "phone": fillins.phone(hits["phone"], zone=zone),
+        "phone": fillins.phone(hits["phone"], zone=zone, ocr=ocr),
         "signed_date": signed,
     }
     fillins.cross_check(out["citizen_id"], out["date_of_birth"])
