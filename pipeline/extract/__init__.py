@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.extract import components, fields, zones
+from pipeline.extract.components import fillins
 from pipeline.models import PageText
 from pipeline.signatures import Signature
 from schemas.record import Code, Component, Evidence, Metadata, Review
@@ -52,7 +53,8 @@ def extract(pages: list[PageText], *, language: str = "vie", tessdata: Path | No
     cross-check the issue date. `codes` are QR codes decoded before (re-extraction keeps them); otherwise,
     with `read_codes`, every page image is decoded."""
     try:
-        comp = components.read(pages, codes, decode=read_codes)
+        comp = components.read(pages, codes, decode=read_codes, zone=zone_ocr,
+                               ocr=fillins.Ocr(language, tessdata, timeout))
         if comp.component.kind in DECREE30_KINDS:
             found = fields.read_all(pages, language=language, tessdata=tessdata, timeout=timeout, zone=zone_ocr,
                                     signatures=signatures)

@@ -18,6 +18,7 @@ import logging
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,9 +358,11 @@ def per_digit_reads(parts: list[np.ndarray], **kw: object) -> str | None:
 
 def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float, *,
                max_digits: int = 4, expect: int | None = None, page_read: str | None = None,
+               keep: Callable[[list[np.ndarray]], list[np.ndarray] | None] | None = None,
                language: str = "vie", tessdata: Path | None = None, timeout: float = 30) -> DigitRead:
     """Read the digits written in columns `x0`–`x1` (pixels of `img`) of a printed line at `top`–`bottom`;
-    `page_read` is what the page's own OCR read there (when it read digits), kept as one more read."""
+    `page_read` is what the page's own OCR read there (when it read digits), kept as one more read.
+    `keep` picks the digits among the marks (a date's slashes dropped), None when they cannot be it."""
     if not digitmodels.available():
         return DigitRead(reason="digit classifiers unavailable (scikit-learn/SciPy missing)")
     rgb = np.asarray(img.convert("RGB"))
@@ -371,6 +374,10 @@ def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float
     blue_share = sum(int(p.sum()) for p in segment(blue, x0, x1, top, bottom)) / ink_px
     if blue_share > 0.6:  # blue pen: print and stray black ink are not the value
         parts = segment(blue, x0, x1, top, bottom, expect=expect)
+    picked = keep(parts) if keep is not None else parts
+    if picked is None:
+        return DigitRead(reason=f"{len(parts)} marks in the blank: not the expected shape")
+    parts = picked
     if len(parts) > max_digits:
         return DigitRead(reason=f"{len(parts)} marks in the blank: not a number")
     reads: dict[str, str | None] = {}

@@ -13,6 +13,7 @@ import io
 import random
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from pipeline.synth.render import FONT_DIRS, _wrap, font
@@ -163,7 +164,9 @@ def degrade(im: Image.Image, quality: str, rng: random.Random) -> Image.Image:
     """clean | scan (grey, noise, blur, JPEG) | skew (1–3°) | stamp (red seal) | photo (perspective; cards)."""
     if quality == "scan":
         g = im.convert("L").filter(ImageFilter.GaussianBlur(0.8))
-        noise = Image.effect_noise(g.size, 18)
+        # seeded from the sample's own stream (PIL's effect_noise is not): the same seed, the same scan
+        grain = np.random.default_rng(rng.getrandbits(32)).normal(128, 18, (g.height, g.width))
+        noise = Image.fromarray(grain.clip(0, 255).astype(np.uint8), "L")
         g = Image.blend(g, noise, 0.08)
         return _jpeg(g.convert("RGB"), 70)
     if quality == "skew":

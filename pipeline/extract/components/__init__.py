@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline import barcodes
-from pipeline.extract.components import classify, codes, form, id_card, land, receipt
+from pipeline.extract.components import classify, codes, fillins, form, id_card, land, receipt
 from pipeline.extract.fields import REVIEW_BELOW, Field
 from pipeline.models import PageText
 from schemas.record import (
@@ -86,9 +86,9 @@ def assemble(found: dict[str, Field], prefix: str) -> tuple[dict[str, object], d
 
 
 def read(pages: Sequence[PageText], found_codes: list[Code] | None = None, *, decode: bool = True,
-         document_type: str | None = None) -> ComponentRead:
+         document_type: str | None = None, zone: bool = True, ocr: fillins.Ocr = fillins.DEFAULT_OCR) -> ComponentRead:
     """The component of one document. `found_codes` are codes decoded earlier (re-extraction keeps them);
-    with `decode` and none given, every page is decoded here."""
+    with `decode` and none given, every page is decoded here; without `zone`, no value is read again."""
     all_codes = list(found_codes) if found_codes is not None else (decode_codes(pages) if decode else [])
     decision = classify.classify(pages, all_codes)
     if decode and found_codes is None:
@@ -96,11 +96,12 @@ def read(pages: Sequence[PageText], found_codes: list[Code] | None = None, *, de
         if len(more) != len(all_codes):
             all_codes = more
             decision = classify.classify(pages, all_codes)
-    return build(pages, decision, all_codes, document_type)
+    return build(pages, decision, all_codes, document_type, zone=zone, ocr=ocr)
 
 
 def build(pages: Sequence[PageText], decision: classify.Decision, all_codes: list[Code],
-          document_type: str | None = None) -> ComponentRead:
+          document_type: str | None = None, *, zone: bool = True,
+          ocr: fillins.Ocr = fillins.DEFAULT_OCR) -> ComponentRead:
     comp = Component(kind=decision.kind, confidence=decision.confidence, cues=decision.cues, title=decision.title,
                      codes=all_codes)
     out = ComponentRead(comp)
@@ -113,7 +114,7 @@ def build(pages: Sequence[PageText], decision: classify.Decision, all_codes: lis
         out.reasons.append(f"component.kind: not recognised{guess}")
     if decision.kind == "administrative" or (decision.kind == "other" and decision.guess == "administrative"):
         comp.document_type = document_type or decision.document_type
-    readers = {"application_form": lambda: form.read(pages, decision),
+    readers = {"application_form": lambda: form.read(pages, decision, zone=zone, ocr=ocr),
                "id_card": lambda: id_card.read(pages, decision, all_codes),
                "land_certificate": lambda: land.read(pages, decision),
                "receipt": lambda: receipt.read(pages, decision, all_codes)}

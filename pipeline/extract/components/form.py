@@ -9,10 +9,11 @@ line ('…, ngày 15 tháng 01 năm 2025'), above the applicant's signature.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from pipeline.extract import parsers
-from pipeline.extract.components import labels, values
+from pipeline.extract.components import fillins, labels, values
 from pipeline.extract.components.classify import Decision
 from pipeline.extract.fields import Field
 from pipeline.models import PageText
@@ -29,6 +30,7 @@ PHONE = labels.pattern("SO DIEN THOAI", "DIEN THOAI LIEN HE", "DIEN THOAI", "SDT
 PROCEDURE = labels.pattern("TEN THU TUC", "THU TUC HANH CHINH", "THU TUC")
 OTHERS = labels.pattern("GIOI TINH", "DAN TOC", "QUOC TICH", "EMAIL", "NGAY CAP", "NOI CAP", "NGHE NGHIEP",
                         "KINH GUI", "CAP NGAY", "TAI")
+CHECKED = ("citizen_id", "phone", "date_of_birth")  # values fillins can confirm by structure and readers
 STOPS = labels.any_label((NAME, BIRTH, CITIZEN, ADDRESS, PHONE, OTHERS))
 
 
@@ -62,24 +64,27 @@ def _procedure(pages: Sequence[PageText], decision: Decision) -> Field:
     return values.missing("procedure name")
 
 
-def read(pages: Sequence[PageText], decision: Decision) -> dict[str, Field]:
+def read(pages: Sequence[PageText], decision: Decision, *, zone: bool = True,
+         ocr: fillins.Ocr = fillins.DEFAULT_OCR) -> dict[str, Field]:
+    """The form's fields; with `zone`, the handwritten values are read again from their zones (fillins)."""
     hits = {name: labels.find(pages, rx, stops=STOPS, continued=name == "address")
             for name, rx in (("applicant_name", NAME), ("date_of_birth", BIRTH), ("citizen_id", CITIZEN),
                              ("address", ADDRESS), ("phone", PHONE))}
+    signed = _signed_date(pages)
+    on = dt.date.fromisoformat(signed.value) if isinstance(signed.value, str) else None
     out = {
         "procedure_name": _procedure(pages, decision),
-        "applicant_name": values.name_field(hits["applicant_name"], "applicant name"),
-        "date_of_birth": values.date_field(hits["date_of_birth"], "date of birth", year_only=True),
-        "citizen_id": values.citizen_id_field(hits["citizen_id"]),
+        "applicant_name": fillins.name(hits["applicant_name"], zone=zone, ocr=ocr),
+        "date_of_birth": fillins.birth_date(hits["date_of_birth"], on, zone=zone, ocr=ocr),
+        "citizen_id": fillins.citizen_id(hits["citizen_id"], zone=zone, ocr=ocr),
         "address": values.text_field(hits["address"], "address"),
-        "signed_date": _signed_date(pages),
+        "phone": fillins.phone(hits["phone"], zone=zone, ocr=ocr),
+        "signed_date": signed,
     }
-    phone_hit = hits["phone"]
-    phone = values.parse_phone(phone_hit.value) if phone_hit else None
-    out["phone"] = phone_hit.field(phone) if phone_hit and phone else \
-        Field(reason="phone not found" if phone_hit is None else "phone unreadable")
-    values.cross_check_id(out["citizen_id"], out["date_of_birth"], None)
-    # the birth-year digits agreeing confirm only those digits: a handwritten number stays flagged
+    fillins.cross_check(out["citizen_id"], out["date_of_birth"])
+    # the blanks are filled by hand: only the digit readers' agreement with the value's structure
+    # (fillins) takes a value out of review; a grey scan's fill-in is no less handwritten than a blue one
     for name, hit in hits.items():
-        values.handwritten(out[name], hit)
+        if not (name in CHECKED and out[name].confidence >= fillins.TRUSTED):
+            values.handwritten(out[name], hit, filled=True)
     return out

@@ -135,12 +135,13 @@ def blue_ink(hit: Hit) -> bool:
     return bool(ink.sum()) and blue.sum() > 0.3 * ink.sum()
 
 
-def handwritten(f: Field, hit: Hit | None, *, checked: bool = False) -> Field:
+def handwritten(f: Field, hit: Hit | None, *, checked: bool = False, filled: bool = False) -> Field:
     """A value filled in by hand — in blue ink, or read below clean print's confidence — is kept for a person
-    to check unless a check confirmed it (the rule of pipeline.extract.fields for handwritten numbers)."""
+    to check unless a check confirmed it (the rule of pipeline.extract.fields for handwritten numbers).
+    A `filled` blank of a form counts as handwritten whatever its ink: a grey scan loses the blue."""
     if hit is None or hit.page.method != "ocr" or f.value is None:
         return f
-    if f.confidence < PRINTED or (not checked and blue_ink(hit)):
+    if f.confidence < PRINTED or (not checked and (filled or blue_ink(hit))):
         f.confidence = min(f.confidence, 0.75)
         f.reason = f.reason or "handwritten or unclear"
     return f
