@@ -5,7 +5,10 @@ OCR'd through the same worker pool the flow uses (orientation check, deskew, one
 The full text is then made as text.txt is (`pipeline.fulltext`: reading order, then the language
 model's corrections) and compared with the rendered text, which is in reading order (left header
 block, then right; recipients, then signer): word accuracy before and after the corrections, and
-per-page CER in reading order.
+per-page CER in reading order. The searchable PDF's invisible layer is measured the same way: each
+page's Tesseract text-only PDF placed as `pipeline.searchable` places it, without and with the
+corrections (`pipeline.searchable_text`), read back with pdfplumber and put in reading order as a
+text-layer page is (`textlayer.page_lines`, `layout.reading_order`).
 
     .venv/bin/python bench/degradation.py [--pages 3]
 """
@@ -25,12 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
+import pdfplumber
+import pikepdf
 from PIL import Image, ImageFilter
 from rapidfuzz.distance import Levenshtein
 
 from bench.common import cer, dense_document, emit
 from flows.runtime import page_pool
-from pipeline import fulltext
+from pipeline import fulltext, layout, searchable, textlayer
+from pipeline.fulltext import MendedPage
 from pipeline.models import PageText
 from pipeline.ocr import PageJob, PageOcr, ocr_page
 from pipeline.synth import render_page
@@ -66,6 +72,18 @@ def _text(result: PageOcr) -> str:
 
 def _page(result: PageOcr) -> PageText:
     return PageText(result.number, result.width, result.height, "ocr", result.lines, dpi=result.dpi)
+
+
+def layer_text(result: PageOcr, mended: MendedPage | None, path: Path) -> tuple[str, int]:
+    """The page's invisible layer as pdfplumber reads it, in reading order; and the words mended in it."""
+    assert result.textonly_pdf is not None
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(result.width, result.height))
+        changed = searchable.overlay(pdf, 0, result.textonly_pdf, mended)
+        pdf.save(path)
+    with pdfplumber.open(path) as doc:
+        lines = layout.reading_order(textlayer.page_lines(doc.pages[0]))
+    return "\n".join(ln.text for ln in lines), changed
 
 
 def word_accuracy(got: str, truth: str) -> float:
@@ -111,6 +129,11 @@ def main() -> None:
             mend_ms = (time.perf_counter() - t1) * 1000 / args.pages
             before = [word_accuracy(a, g) for a, g in zip(raw, truths, strict=True)]
             after = [word_accuracy(a, g) for a, g in zip(mended, truths, strict=True)]
+            pages_mended = [fulltext.mend_page(_page(r)) for r in results]
+            layer_before = [layer_text(r, None, tmp / f"{len(rows)}-{k}-raw.pdf")[0] for k, r in enumerate(results)]
+            layer_after = [layer_text(r, m, tmp / f"{len(rows)}-{k}-mended.pdf")
+                           for k, (r, m) in enumerate(zip(results, pages_mended, strict=True))]
+            text_mended = sum(a != b for m in pages_mended for a, b in zip(m.read, m.words, strict=True))
             rows.append({"degradation": name, "pages": args.pages, "mean CER": statistics.mean(cers),
                          "max CER": max(cers),
                          "CER in reading order, per page": ", ".join(
@@ -119,6 +142,11 @@ def main() -> None:
                          "words changed": sum(len(a.split()) - sum(x == y for x, y in zip(a.split(), b.split(),
                                                                                         strict=False))
                                               for a, b in zip(raw, mended, strict=True)),
+                         "layer word acc. before": statistics.mean(
+                             word_accuracy(a, g) for a, g in zip(layer_before, truths, strict=True)),
+                         "layer word acc. after": statistics.mean(
+                             word_accuracy(a, g) for (a, _), g in zip(layer_after, truths, strict=True)),
+                         "words mended (text.txt / layer)": f"{text_mended} / {sum(n for _, n in layer_after)}",
                          "correction ms/page": mend_ms,
                          "rotation found": ",".join(str(r.rotation) for r in results),
                          "skew found": ",".join(f"{r.skew_degrees:g}" for r in results),
@@ -128,6 +156,8 @@ def main() -> None:
          notes=["mean/max CER: on sorted words vs the rendered text (tests/conftest.py `cer`), the OCR stage alone. "
                 "CER in reading order and word accuracy: the full text as text.txt gets it (pipeline.fulltext) vs "
                 "the rendered text in reading order; word accuracy before/after the language model's corrections. "
+                "Layer word accuracy: the searchable PDF's invisible layer (pdfplumber, reading order) without/with "
+                "the corrections; words mended: tokens text.txt changed / words the layer rewrite replaced. "
                 "Noise: Gaussian σ=12 after a 0.8 px blur; 1-bit: threshold 150; 200 dpi pages are upscaled to 300 "
                 "for OCR."])
 

@@ -151,13 +151,16 @@ def _digitize(
         source_pdf = item.path if media_type == "application/pdf" else None
         page_texts = [_page_text(plan, ocr.get(plan.number), source_pdf) for plan in plans]
         stage("searchable")
+        # text.txt's corrections, made once: the invisible layer takes them too
+        full = [fulltext.mend_page(p) for p in page_texts]
         pdf_path = searchable.build(item.path, media_type, plans, ocr, work / "searchable.pdf",
-                                    title=item.filename, pdfa=options.pdfa)
+                                    title=item.filename, pdfa=options.pdfa,
+                                    mended={p.number: m for p, m in zip(page_texts, full, strict=True)})
         stage("extract")
         sigs = read_signatures(item.path) if media_type == "application/pdf" else []
         extraction = extract.extract(page_texts, language=options.language, tessdata=options.tessdata_dir,
                                      signatures=sigs)
-        text = fulltext.document_text(page_texts)
+        text = fulltext.text_of(full)
         record = _record(item, media_type, sha, plans, ocr, page_texts, extraction, options, outcome, sigs)
         stage("archive")
         store.write_document(archive, document_id=sha, media_type=media_type, original=item.path,

@@ -3,14 +3,15 @@
 Page images are kept as they came wherever possible (the original PDF page, or the JPEG/PNG/TIFF
 bytes through img2pdf, which embeds without re-encoding); only pages that had to be turned,
 deskewed or upscaled get the corrected image. Tesseract's text-only PDF page (`textonly_pdf=1`)
-is placed over each OCR'd page with pikepdf; no PDF operators are written by hand.
+is placed over each OCR'd page with pikepdf, its words mended as text.txt's are where they match the
+words read (`searchable_text`); no PDF operators are written by hand.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import img2pdf
 import pikepdf
 from PIL import ImageCms
 
-from pipeline import __version__
+from pipeline import __version__, searchable_text
+from pipeline.fulltext import MendedPage
 from pipeline.ocr import PageOcr
 from pipeline.pages import PagePlan
 
@@ -77,8 +79,10 @@ def build(
     *,
     title: str,
     pdfa: bool = True,
+    mended: Mapping[int, MendedPage] | None = None,
 ) -> Path:
-    """Write the two-layer PDF to `out`. `ocr` maps page numbers to OCR results."""
+    """Write the two-layer PDF to `out`. `ocr` maps page numbers to OCR results; `mended` page numbers
+    to text.txt's words, which the invisible layer takes where it matches them (`searchable_text`)."""
     pdf, has_images = _base_pdf(source, media_type, plans)
     for plan in plans:
         result = ocr.get(plan.number)
@@ -92,16 +96,26 @@ def build(
                 pdf.pages[index] = img_pdf.pages[0]
         if result.textonly_pdf is None:
             continue
-        page = pdf.pages[index]
-        with pikepdf.open(result.textonly_pdf) as text_pdf:
-            formx = pdf.copy_foreign(text_pdf.pages[0].as_form_xobject())
-            page.add_overlay(formx, pikepdf.Rectangle(page.cropbox))
+        overlay(pdf, index, result.textonly_pdf, (mended or {}).get(plan.number))
     if pdfa:
         make_pdfa(pdf, title=title)
     pdf.save(out, fix_metadata_version=True, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     pdf.close()
     return out
+
+
+def overlay(pdf: pikepdf.Pdf, index: int, textonly_pdf: Path, mended: MendedPage | None = None) -> int:
+    """Place Tesseract's text-only page over page `index`, its words mended as `mended` says where the
+    layer matches them; the number of words mended."""
+    page = pdf.pages[index]
+    changed = 0
+    with pikepdf.open(textonly_pdf) as text_pdf:
+        formx = pdf.copy_foreign(text_pdf.pages[0].as_form_xobject())
+        if mended is not None and mended.changed:
+            changed = searchable_text.mend_layer(formx, mended.read, mended.words, page=index + 1)
+        page.add_overlay(formx, pikepdf.Rectangle(page.cropbox))
+    return changed
 
 
 def make_pdfa(pdf: pikepdf.Pdf, *, title: str) -> None:
