@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from pipeline.synth.render import FONT_DIRS, _wrap, font
 
@@ -150,14 +150,16 @@ def _jpeg(im: Image.Image, quality: int) -> Image.Image:
 
 
 def seal(im: Image.Image, rng: random.Random) -> Image.Image:
-    """A red round stamp somewhere in the lower half."""
-    out = im.copy()
-    d = ImageDraw.Draw(out)
-    r = round(0.1 * out.width)
-    cx, cy = rng.randint(r, out.width - r), rng.randint(out.height // 2, out.height - r)
+    """A red round stamp somewhere in the lower half, its ink multiplied over the print (as on paper,
+    where the print under a stamp stays dark)."""
+    page = im.convert("RGB")
+    ink = Image.new("RGB", page.size, "white")
+    d = ImageDraw.Draw(ink)
+    r = round(0.1 * page.width)
+    cx, cy = rng.randint(r, page.width - r), rng.randint(page.height // 2, page.height - r)
     for k in range(3):
         d.ellipse((cx - r + 12 * k, cy - r + 12 * k, cx + r - 12 * k, cy + r - 12 * k), outline=RED, width=7)
-    return out
+    return ImageChops.multiply(page, ink)
 
 
 def degrade(im: Image.Image, quality: str, rng: random.Random) -> Image.Image:
