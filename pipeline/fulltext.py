@@ -57,12 +57,8 @@ def page_lines(page: PageText, *, mend: bool = True) -> list[str]:
     return mend_page(page, mend=mend).lines
 
 
-def mended(lines: list[Line]) -> list[str]:
-    """Lines' words corrected by the language model, the sentence carried from line to line."""
-    return [" ".join(toks) for toks in _mend(lines)]
-
-
 def _mend(lines: list[Line]) -> list[list[str]]:
+    """Lines' words corrected by the language model, the sentence carried from line to line."""
     out = []
     start = True
     for ln in lines:
@@ -83,4 +79,4 @@ def document_text(pages: list[PageText], *, mend: bool = True) -> str:
     return text_of([mend_page(p, mend=mend) for p in pages])
 
 
-__all__ = ["MendedPage", "document_text", "mend_page", "mended", "page_lines", "text_of"]
+__all__ = ["MendedPage", "document_text", "mend_page", "page_lines", "text_of"]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CONFIRMED = 0.9  # an agency whose initials the symbol spells
 MIN_OCR = 0.6  # under this the agency read is too poor for its initials to vouch for its letters
 SKIPPED = ("VA", "VÀ")  # 'và' has no letter in an abbreviation (SGDĐT, STNMT)
-UNITS = ("TINH", "HUYEN", "XA", "PHUONG", "QUAN", "THANH PHO", "THI XA", "THI TRAN", "DAC KHU")
+UNITS = tuple(vocab.key(u) for u in lexicon.UNIT_WORDS)  # TỈNH, THÀNH PHỐ, XÃ … folded as agencies are
 
 
 def apply(pages: list[PageText], out: dict[str, Field]) -> None:

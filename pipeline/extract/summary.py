@@ -261,8 +261,9 @@ def _tone_misread(words: list[str], i: int, rivals: list[str], name: bool, mende
             or any(syllables.split_tone(k)[0] != base for k in keys):
         return False
     tones = {v for v in lx.variants(own) if v != own and syllables.split_tone(v)[0] == base}
-    score = correct.support(words, i, [own, *keys, *tones])
-    linked = {c: round((score[c] - lx.log_freq(c)) / correct.LINK) for c in score}
+    fits = correct.fit(words, i, [own, *keys, *tones])
+    score = {c: s for c, (s, _) in fits.items()}
+    linked = {c: n for c, (_, n) in fits.items()}
     nonwords = all(not lx.known(k) or lx.log_freq(k) < correct.RARE for k in keys)
     joins = all(linked[own] > linked[k] for k in keys)
     if (name and not joins) or (mended and not nonwords) or not (nonwords or joins):

@@ -241,6 +241,11 @@ def _decide(i: int, t: Tokens, keys: list[str | None], joined: list[bool], lx: L
 def support(tokens: Sequence[str], i: int, cands: Sequence[str]) -> dict[str, float]:
     """The language model's score of each candidate core for token i, the other tokens as they are
     (dictionary links of the window × LINK + log10 frequency): how well each fits its place."""
+    return {c: score for c, (score, _) in fit(tokens, i, cands).items()}
+
+
+def fit(tokens: Sequence[str], i: int, cands: Sequence[str]) -> dict[str, tuple[float, int]]:
+    """`support`'s score of each candidate, with the dictionary links it makes in the window."""
     lx = lexicon.load()
     t = Tokens.of(tokens)
     a, b = max(0, i - WINDOW), min(len(tokens), i + WINDOW + 1)
@@ -249,8 +254,12 @@ def support(tokens: Sequence[str], i: int, cands: Sequence[str]) -> dict[str, fl
     out = {}
     for c in cands:
         k = lexicon.key(_split(c)[1])
-        window[i - a] = k if k.isalpha() else None
-        out[c] = LINK * links(window, join, lx) + lx.log_freq(k) if k.isalpha() else lx.log_freq("")
+        if not k.isalpha():
+            out[c] = (lx.log_freq(""), 0)
+            continue
+        window[i - a] = k
+        got = links(window, join, lx)
+        out[c] = (LINK * got + lx.log_freq(k), got)
     return out
 
 
