@@ -263,9 +263,9 @@ def occluded(page: PageText, box: BBox) -> bool:
         if sl is None:
             continue
         ys, xs = sl
-        big = (ys.stop - ys.start) > 2.5 * h * k and (xs.stop - xs.start) > 2.5 * h * k
+        if (ys.stop - ys.start) <= 2.5 * h * k or (xs.stop - xs.start) <= 2.5 * h * k:
+            continue  # letters and marks, not a seal
         # a seal or stamp is a dense shape; a signature's long thin stroke only spans a large box
-        dense = (labels[sl] == idx).mean() >= SEAL_DENSITY
-        if big and dense and (over == idx).any():
+        if (labels[sl] == idx).mean() >= SEAL_DENSITY and (over == idx).any():
             return True
     return False
