@@ -78,17 +78,23 @@ def write_document(
     commit_record(archive, record, text=text)
 
 
-def commit_record(archive: Archive, record: dict[str, Any], *, text: str | None = None) -> dict[str, Any] | None:
+_UNREAD: Any = object()  # commit_record's `previous` when the caller has not read record.json
+
+
+def commit_record(archive: Archive, record: dict[str, Any], *, text: str | None = None,
+                  previous: dict[str, Any] | None = _UNREAD) -> dict[str, Any] | None:
     """Write record.json — the one commit path of every writer — and keep the indexes in step with it.
 
     Index entries go in before the commit (see pipeline.archive.index), entries the previous version
     had and this one lacks are removed after it; then the search index takes the record, with `text`
     (the body just archived) or, when None (a corrected record), the body it already has. Returns the
-    previous version (None for a first commit). Anything that must follow a committed record (another
-    index) belongs here, not in its callers."""
+    previous version (None for a first commit); a caller that read it under the record's lock passes it
+    as `previous`, so record.json is not fetched twice. Anything that must follow a committed record
+    (another index) belongs here, not in its callers."""
     document_id = record["document_id"]
     index.write_entries(archive, record)
-    previous = get_record(archive, document_id)
+    if previous is _UNREAD:
+        previous = get_record(archive, document_id)
     archive.put_json(keys.record(document_id), record, metadata={"document-id": document_id})
     if previous is not None:
         index.remove_stale(archive, previous, record)
@@ -118,7 +124,7 @@ def commit_revision(archive: Archive, record: dict[str, Any], *, base_revision: 
                                         f"the change was made on revision {base_revision}")
         new = dict(record, revision=base_revision + 1)
         archive.put_json(keys.history(document_id, base_revision), current, metadata={"document-id": document_id})
-        commit_record(archive, new)
+        commit_record(archive, new, previous=current)
     if new.get("dossier_id"):
         add_to_manifest(archive, new["dossier_id"], [manifest_entry(new)])
     return new
