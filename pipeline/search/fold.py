@@ -16,8 +16,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from pipeline.text import strip_accents
+
 _ID_RUN = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")  # what pipeline.extract.parsers.citizen_ids finds
 MASK = "•"  # punctuation to every tokenizer: a masked number leaves no token behind
+WORD = re.compile(r"[^\W_]+")  # a token as unicode61 splits (letters, digits, marks; the rest separates)
 
 
 def nfc(text: str) -> str:
@@ -26,8 +29,7 @@ def nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """NFC text without tone or vowel marks, đ as d, case-folded: 'Quyết định' → 'quyet dinh'."""
-    bare = "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", bare.replace("đ", "d"))  # casefold made Đ đ
+    return nfc(strip_accents(text.casefold()))
 
 
 def has_marks(text: str) -> bool:
@@ -36,8 +38,8 @@ def has_marks(text: str) -> bool:
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens, split as unicode61 splits (letters, digits, marks; the rest separates)."""
-    return re.findall(r"[^\W_]+", fold(text))
+    """Folded word tokens, split as unicode61 splits them."""
+    return WORD.findall(fold(text))
 
 
 def mask_citizen_ids(text: str, known: Iterable[str] = ()) -> str:

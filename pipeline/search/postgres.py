@@ -29,7 +29,7 @@ from psycopg import sql
 
 from pipeline.archive import keys
 from pipeline.errors import SearchIndexError, SearchIndexMissingError
-from pipeline.search.fold import nfc
+from pipeline.search.fold import WORD, nfc
 from pipeline.search.model import FIELDS, Hit, IndexDoc
 from pipeline.search.query import Filters, Query, Unit
 from pipeline.search.sqlite import filter_sql, now
@@ -37,7 +37,6 @@ from pipeline.search.sqlite import filter_sql, now
 _WEIGHT = {"summary": "A", "number_symbol": "A", "document_type": "B", "issuing_agency": "B", "signer": "C",
            "issued_place": "C", "text": "D"}
 RANK_WEIGHTS = "{0.125, 0.33, 0.5, 1.0}"  # D, C, B, A: body ×1 … summary ×8, as model.WEIGHTS
-_TOKEN = re.compile(r"[^\W_]+")
 _SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS {s};
 CREATE EXTENSION IF NOT EXISTS unaccent;
@@ -59,7 +58,7 @@ _TOKEN_TYPES = ("asciiword, word, numword, asciihword, hword, numhword, hword_as
 
 def tokens(text: str) -> str:
     """The words of `text` as SQLite's unicode61 splits them, case-folded, marks kept, space-separated."""
-    return " ".join(_TOKEN.findall(nfc(text).casefold()))
+    return " ".join(WORD.findall(nfc(text).casefold()))
 
 
 class PostgresIndex:
