@@ -274,23 +274,33 @@ def classify(masks: list[np.ndarray], model: str) -> list[tuple[int, float]] | N
     """(digit, margin over the runner-up class) per mask by the `mnist`, `uci` or `fonts` model; None when
     the model is unavailable."""
     got = _pairwise(masks, model)
-    if got is None:
-        return None
-    out = []
-    for row in np.atleast_2d(Svm.decide(got)) if len(got) else []:
-        order = np.argsort(row)
-        out.append((int(order[-1]), float(row[order[-1]] - row[order[-2]])))  # margin over the runner-up
-    return out
+    return None if got is None else _ranked(got)
 
 
 def sureness(masks: list[np.ndarray], model: str = "mnist") -> list[float] | None:
     """Per mask, how surely its best class beats every other one (the smallest one-vs-one decision of the
     winner): clearly above 0 for a well-formed digit, near or below 0 for half a digit or two."""
     got = _pairwise(masks, model)
-    if got is None:
-        return None
-    best = np.argmax(Svm.decide(got), axis=1) if len(got) else []
-    return [float(np.delete(got[i, c], c).min()) for i, c in enumerate(best)]
+    return None if got is None else _sure(got)
+
+
+def classify_sure(masks: list[np.ndarray], model: str = "mnist") -> tuple[list[tuple[int, float]], list[float]] | None:
+    """`classify` and `sureness` of the same masks from one pass of the model (a blank asks both)."""
+    got = _pairwise(masks, model)
+    return None if got is None else (_ranked(got), _sure(got))
+
+
+def _ranked(pairs: np.ndarray) -> list[tuple[int, float]]:
+    out = []
+    for row in np.atleast_2d(Svm.decide(pairs)) if len(pairs) else []:
+        order = np.argsort(row)
+        out.append((int(order[-1]), float(row[order[-1]] - row[order[-2]])))  # margin over the runner-up
+    return out
+
+
+def _sure(pairs: np.ndarray) -> list[float]:
+    best = np.argmax(Svm.decide(pairs), axis=1) if len(pairs) else []
+    return [float(np.delete(pairs[i, c], c).min()) for i, c in enumerate(best)]
 
 
 def _pairwise(masks: list[np.ndarray], model: str) -> np.ndarray | None:

@@ -381,10 +381,11 @@ def read_blank(img: Image.Image, x0: float, x1: float, top: float, bottom: float
     if len(parts) > max_digits:
         return DigitRead(reason=f"{len(parts)} marks in the blank: not a number")
     reads: dict[str, str | None] = {}
-    for model in ("mnist", "uci", "fonts"):
-        got = digitmodels.classify(parts, model)
+    mnist = digitmodels.classify_sure(parts)  # its digits and their sureness from one pass of the model
+    for model, got in (("mnist", mnist[0] if mnist else None), ("uci", digitmodels.classify(parts, "uci")),
+                       ("fonts", digitmodels.classify(parts, "fonts"))):
         reads[model] = "".join(str(d) for d, _ in got) if got and min(m for _, m in got) >= 0.3 else None
-    sure = digitmodels.sureness(parts) if reads["mnist"] else None
+    sure = mnist[1] if mnist and reads["mnist"] else None
     reads["mnist_sure"] = f"{min(sure):.2f}" if sure else None  # how surely its least sure digit was read
     line_h = max(8.0, bottom - top)
     raw = img.convert("L").crop((int(x0), int(max(0, top - line_h)), int(x1), int(min(img.height, bottom + line_h))))
