@@ -80,7 +80,8 @@ def read_receipt(text: str) -> dict[str, str] | None:
     return out
 
 
-def _ddmmyyyy(s: str) -> str | None:
+def ddmmyyyy(s: str) -> str | None:
+    """ISO date of eight digits 'ddmmyyyy' (a chip ID's QR, a form's date of birth); None if no date."""
     if not re.fullmatch(r"\d{8}", s):
         return None
     try:
@@ -94,7 +95,7 @@ def read_id_card(text: str) -> dict[str, str] | None:
     parts = nfc(text).split("|")
     if len(parts) < 6 or not parsers.valid_cccd(parts[0].strip()):
         return None
-    birth = _ddmmyyyy(parts[3].strip())
+    birth = ddmmyyyy(parts[3].strip())
     sex = {"NAM": "Nam", "NU": "Nữ"}.get(fold(parts[4].strip()))
     if birth is None or sex is None:
         return None
@@ -102,7 +103,7 @@ def read_id_card(text: str) -> dict[str, str] | None:
            "address": parts[5].strip()}
     if re.fullmatch(r"\d{9}", parts[1].strip()):
         out["old_id"] = parts[1].strip()
-    if len(parts) > 6 and (issued := _ddmmyyyy(parts[6].strip())):
+    if len(parts) > 6 and (issued := ddmmyyyy(parts[6].strip())):
         out["issued_date"] = issued
     return out
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.extract import digits, parsers, written, zones
-from pipeline.extract.components import values
+from pipeline.extract.components import codes, values
 from pipeline.extract.components.labels import Hit
 from pipeline.extract.fields import Field
 from pipeline.models import BBox
@@ -169,13 +169,6 @@ def _date_marks(parts: list[np.ndarray]) -> list[np.ndarray] | None:
     return parts[:2] + parts[3:5] + parts[6:] if len(parts) == 10 else None
 
 
-def _iso(ddmmyyyy: str) -> str | None:
-    try:
-        return dt.date(int(ddmmyyyy[4:]), int(ddmmyyyy[2:4]), int(ddmmyyyy[:2])).isoformat()
-    except ValueError:
-        return None
-
-
 def birth_date(hit: Hit | None, on: dt.date | None = None, *, zone: bool = True, ocr: Ocr = DEFAULT_OCR) -> Field:
     """The date of birth: the digit readers on its eight digits, else the zone's or page's text read."""
     if hit is None:
@@ -185,9 +178,9 @@ def birth_date(hit: Hit | None, on: dt.date | None = None, *, zone: bool = True,
     page = values.parse_date(hit.value, year_only=True)
     page_digits = "".join(reversed(page.split("-"))) if page and len(page) == 10 else None
     got = consensus(read_digits(hit, max_digits=8, page_read=page_digits, keep=_date_marks, ocr=ocr),
-                    lambda v: len(v) == 8 and (iso := _iso(v)) is not None and birth_ok(iso, on))
+                    lambda v: len(v) == 8 and (iso := codes.ddmmyyyy(v)) is not None and birth_ok(iso, on))
     if got.value is not None:
-        got.value = _iso(got.value)
+        got.value = codes.ddmmyyyy(got.value)
         return judged(hit, got, None, "date of birth")
     lines = zones.zone_ocr(hit.page, _zone(hit), psm=7, blue=False, scale=2.0, **ocr.kw())
     zone = values.parse_date(" ".join(ln.text for ln in lines or []), year_only=True)
