@@ -305,11 +305,15 @@ def valid_cccd(s: str, *, today: dt.date | None = None) -> bool:
         return False
     if s[:3] not in vocab.CCCD_PROVINCE_CODES:
         return False
-    century = {0: 1900, 1: 1900, 2: 2000, 3: 2000}.get(int(s[3]))
-    if century is None:
+    if int(s[3]) > 3:  # 4-9: born in the 22nd century and later
         return False
-    year = century + int(s[4:6])
-    return year <= (today or dt.date.today()).year
+    return cccd_birth_year(s) <= (today or dt.date.today()).year
+
+
+def cccd_birth_year(s: str) -> int:
+    """The birth year a 12-digit CCCD number encodes: its 4th digit the century (0-1: 1900s, 2-3: 2000s,
+    … even male, odd female), its 5th-6th the year's last two digits."""
+    return 1900 + 100 * (int(s[3]) // 2) + int(s[4:6])
 
 
 def citizen_ids(text: str) -> list[str]:

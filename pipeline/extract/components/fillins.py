@@ -197,7 +197,7 @@ def cross_check(number: Field, birth: Field) -> None:
     v, b = number.value, birth.value
     if not (isinstance(v, str) and len(v) == 12 and isinstance(b, str) and re.match(r"^\d{4}", b)):
         return
-    if 1900 + 100 * (int(v[3]) // 2) + int(v[4:6]) == int(b[:4]):
+    if parsers.cccd_birth_year(v) == int(b[:4]):
         return
     for f in (number, birth):
         f.confidence = min(f.confidence, 0.5)

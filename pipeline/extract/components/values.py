@@ -197,11 +197,10 @@ def cross_check_id(number: Field, birth: Field | None, sex: Field | None) -> Non
     v = number.value
     if not isinstance(v, str) or len(v) != 12:
         return
-    century, female = divmod(int(v[3]), 2)
+    female = int(v[3]) % 2
     checks = []
     if birth is not None and isinstance(birth.value, str) and re.match(r"^\d{4}", birth.value):
-        year = int(birth.value[:4])
-        checks.append(year == 1900 + 100 * century + int(v[4:6]))
+        checks.append(int(birth.value[:4]) == parsers.cccd_birth_year(v))
     if sex is not None and sex.value in ("Nam", "Nữ"):
         checks.append((sex.value == "Nữ") == bool(female))
     if not checks:
